@@ -1,0 +1,129 @@
+"""The layer protocol every glassnet layer follows.
+
+A layer is a small object with two passes:
+
+* ``forward(x, training=True) -> y`` computes the output and caches what the
+  backward pass will need;
+* ``backward(grad) -> grad_x`` receives dL/dy, stores dL/dparam in ``grads`` under
+  the same keys as ``params``, and returns dL/dx for the layer below.
+
+Shapes are per sample (no batch axis) in ``input_shape`` / ``output_shape``.
+Parameters are created lazily by ``build`` from the first input shape, so
+``Dense(120)`` needs no input size. ``get_config`` returns the JSON-safe
+constructor arguments: with the class name it is all that is needed to rebuild
+the layer (see ``glassnet.io``), never pickled code.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..backend import global_rng
+
+LAYER_CLASSES: dict[str, type["Layer"]] = {}
+"""Every layer class by name, for rebuilding models from their JSON config."""
+
+_name_counter = itertools.count(1)
+
+
+def register(cls: type["Layer"]) -> type["Layer"]:
+    """Class decorator: make a layer class known to ``glassnet.io`` by its name."""
+    LAYER_CLASSES[cls.__name__] = cls
+    return cls
+
+
+class Layer:
+    """Base class: ``forward``, ``backward``, and ``params`` / ``grads`` dicts with the same keys."""
+
+    expected_rank: ClassVar[int | None] = None
+    """Rank of one sample this layer accepts (3 for C,H,W images), or None for any."""
+
+    def __init__(self, *, name: str | None = None, input_shape: tuple[int, ...] | None = None):
+        self.name = name or f"{type(self).__name__.lower()}_{next(_name_counter)}"
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        """Non-trainable state saved with the model (BatchNorm's running statistics)."""
+        self.input_shape: tuple[int, ...] | None = tuple(input_shape) if input_shape else None
+        self.output_shape: tuple[int, ...] | None = None
+        self.built = False
+        self.needs_input_grad = True
+        """False for the first layer of a model: its backward may skip computing dL/dx."""
+
+    # -- building -----------------------------------------------------------------
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None) -> tuple[int, ...]:
+        """Create the parameters for per-sample ``input_shape``; return the per-sample output shape."""
+        input_shape = tuple(int(d) for d in input_shape)
+        self.check_sample_shape(input_shape)
+        output_shape = self.compute_output_shape(input_shape)
+        self.create_params(input_shape, rng if rng is not None else global_rng())
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        self.input_shape, self.output_shape, self.built = input_shape, output_shape, True
+        return output_shape
+
+    def create_params(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        """Fill ``self.params`` (and ``self.buffers``) for this input shape; default: none."""
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Per-sample output shape for a per-sample input shape; default: unchanged."""
+        return input_shape
+
+    def ensure_built(self, x: np.ndarray) -> None:
+        """Build from ``x`` (N, ...) on first use; afterwards check that its shape still fits."""
+        if x.ndim < 1:
+            raise ValueError(f"{self.describe()} got a scalar; expected a batch of shape (N, ...)")
+        if not self.built:
+            self.build(x.shape[1:])
+        elif tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(
+                f"{self.describe()} got input of shape {tuple(x.shape)}; "
+                f"expected (N, {', '.join(map(str, self.input_shape))})"
+            )
+
+    def check_sample_shape(self, input_shape: tuple[int, ...]) -> None:
+        """Raise ValueError if one sample of this shape cannot go through the layer."""
+        if self.expected_rank is not None and len(input_shape) != self.expected_rank:
+            raise ValueError(
+                f"{self.describe()} got a sample of shape {input_shape} (rank {len(input_shape)}); "
+                f"expected rank {self.expected_rank}{self.shape_hint()}"
+            )
+
+    def shape_hint(self) -> str:
+        """Extra words for shape errors, e.g. ' (C, H, W)'."""
+        return ""
+
+    # -- the two passes -----------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        """(N, *input_shape) -> (N, *output_shape)."""
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """dL/dy (N, *output_shape) -> dL/dx (N, *input_shape); fills ``self.grads``."""
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        return self.forward(x, training)
+
+    # -- description and serialisation -------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """JSON-safe constructor arguments that rebuild this layer (without its weights)."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Layer":
+        """Rebuild a layer from ``get_config()`` output."""
+        return cls(**config)
+
+    def count_params(self) -> int:
+        """Number of trainable scalars."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def describe(self) -> str:
+        """Name used in messages: ``Conv2D 'conv2d_3'``."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
