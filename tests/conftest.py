@@ -1,0 +1,43 @@
+"""Shared test helpers: comparing against PyTorch, and finding the real datasets."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DATA_DIR_VARIABLE = "GLASSNET_DATA_DIR"
+
+
+def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """max |actual - expected| / max |expected|: the error measured against the result's scale."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
+    scale = max(float(np.abs(expected).max(initial=0.0)), 1e-12)
+    return float(np.abs(actual - expected).max(initial=0.0)) / scale
+
+
+def assert_close(actual, expected, rtol: float = 1e-4, what: str = "") -> None:
+    """Assert the relative error (see ``relative_error``) is at most ``rtol``."""
+    err = relative_error(actual, expected)
+    assert err <= rtol, f"{what or 'value'}: relative error {err:.3g} > {rtol:g}"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The folder holding mnist/, fashion-mnist/, boston/; skips the test when it is not set."""
+    value = os.environ.get(DATA_DIR_VARIABLE)
+    if not value or not Path(value).is_dir():
+        pytest.skip(
+            f"real datasets not available: set {DATA_DIR_VARIABLE} to a folder with mnist/, "
+            "fashion-mnist/ and boston/ (CI sets it to ../shared/datasets)"
+        )
+    return Path(value)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fixed-seed generator so every failure reproduces."""
+    return np.random.default_rng(20261122)
