@@ -1,0 +1,252 @@
+"""Figures: each one drawn headlessly to a PNG, its size and content checked, its inputs left untouched."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet.viz as viz
+from glassnet.viz._figure import DPI
+
+PIL = pytest.importorskip("PIL.Image")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    with PIL.open(path) as im:
+        assert im.format == "PNG"
+        return im.size
+
+
+def assert_png_of(fig, path: Path) -> None:
+    """The PNG exists and has the figure's size in pixels (inches x DPI), with no temp file left beside it."""
+    w, h = fig.get_size_inches()
+    assert png_size(path) == (round(w * DPI), round(h * DPI))
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def image_axes(fig):
+    """Axes that show an image, in grid order."""
+    return [ax for ax in fig.axes if ax.get_images()]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digits(rng, n=12, size=28):
+    """Digit-like (N, 1, H, W) float32 images in [0, 1] and labels (N,)."""
+    x = np.zeros((n, 1, size, size), np.float32)
+    for i in range(n):
+        r0, c0 = rng.integers(4, 10, size=2)
+        x[i, 0, r0 : r0 + 14, c0 : c0 + 3] = rng.random((14, 3), dtype=np.float32)
+    return x, (np.arange(n) % 10).astype(np.int64)
+
+
+def test_import_glassnet_does_not_load_matplotlib():
+    code = "import sys, glassnet, glassnet.viz; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_save_png_rejects_other_suffix_and_leaves_no_temp(tmp_path):
+    fig = viz.plot_regression([1, 2], [3, 4], [1, 2], [3, 4])
+    with pytest.raises(ValueError, match=r"\.png"):
+        viz.save_png(fig, tmp_path / "figure.jpg")
+    viz.save_png(fig, tmp_path / "sub" / "figure.png")
+    assert_png_of(fig, tmp_path / "sub" / "figure.png")
+
+
+def test_notebook_display_is_a_png():
+    fig = viz.plot_regression([1, 2], [3, 4], [1, 2], [3, 4])
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- samples ----------------------------------------------------------------------
+def test_samples_grid_shows_each_image_with_its_label(tmp_path, rng):
+    x, y = digits(rng, 12)
+    x_before, y_before = x.copy(), y.copy()
+    names = [f"c{i}" for i in range(10)]
+    fig = viz.plot_samples(x, y, class_names=names, path=tmp_path / "s.png")
+    assert_png_of(fig, tmp_path / "s.png")
+    axes = image_axes(fig)
+    assert len(axes) == 12
+    assert [ax.get_title() for ax in axes] == [names[v] for v in y]
+    for ax, image in zip(axes, x):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), image[0])
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_samples_with_predictions_colour_errors_red(rng):
+    x, y = digits(rng, 6)
+    pred = y.copy()
+    pred[[1, 4]] = (pred[[1, 4]] + 1) % 10
+    fig = viz.plot_samples(x, y, predictions=pred)
+    titles = [ax.title for ax in image_axes(fig)]
+    red = [i for i, t in enumerate(titles) if t.get_color() == "tab:red"]
+    assert red == [1, 4]
+    assert titles[1].get_text() == f"{pred[1]} ({y[1]})"
+
+
+def test_samples_colour_images_and_bad_shapes(rng):
+    x = rng.random((4, 3, 8, 8)).astype(np.float32)
+    fig = viz.plot_samples(x)
+    assert image_axes(fig)[0].get_images()[0].get_array().shape == (8, 8, 3)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        viz.plot_samples(rng.random((4, 2, 8, 8)))
+    with pytest.raises(ValueError, match="labels"):
+        viz.plot_samples(x, labels=[1])
+
+
+def test_image_as_numbers_text_round_trips(rng):
+    image = (rng.random((1, 28, 28)) * (rng.random((28, 28)) > 0.6)).astype(np.float32)
+    text = viz.image_as_numbers(image)
+    header, *rows = text.splitlines()
+    assert "(1, 28, 28)" in header and "float32" in header
+    assert len(rows) == 28
+    values = np.array([[float(v) for v in row.split()] for row in rows])
+    np.testing.assert_allclose(values, image[0], atol=0.005 + 1e-7)
+    assert viz.image_as_numbers(np.array([[0, 255], [7, 1]], np.uint8)).splitlines()[1:] == ["  0 255", "  7   1"]
+    with pytest.raises(ValueError, match="one channel"):
+        viz.image_as_numbers(rng.random((3, 4, 4)))
+
+
+def test_image_as_numbers_figure_writes_every_pixel(tmp_path, rng):
+    image = rng.random((1, 10, 12)).astype(np.float32)
+    fig = viz.plot_image_as_numbers(image, path=tmp_path / "n.png")
+    assert_png_of(fig, tmp_path / "n.png")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 120
+    np.testing.assert_allclose(np.array(texts, float).reshape(10, 12), image[0], atol=0.005 + 1e-7)
+    assert "(1, 10, 12)" in ax.get_title()
+
+
+# -- training curves --------------------------------------------------------------
+HISTORY = {
+    "loss": [1.0, 0.6, 0.4],
+    "accuracy": [0.5, 0.7, 0.8],
+    "val_loss": [1.1, 0.7, 0.5],
+    "val_accuracy": [0.45, 0.65, 0.75],
+}
+
+
+def check_history_figure(fig):
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_title() == "Loss" and acc_ax.get_title() == "Accuracy"
+    for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        train, valid = ax.get_lines()
+        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])
+        np.testing.assert_allclose(train.get_ydata(), HISTORY[key])
+        np.testing.assert_allclose(valid.get_ydata(), HISTORY[f"val_{key}"])
+
+
+def test_history_from_dict_object_and_file(tmp_path):
+    check_history_figure(viz.plot_history(HISTORY, path=tmp_path / "c.png"))
+    assert_png_of(viz.plot_history(HISTORY), tmp_path / "c.png")
+
+    class FakeHistory:
+        history = HISTORY
+
+    check_history_figure(viz.plot_history(FakeHistory()))
+    saved = tmp_path / "history.json"
+    saved.write_text(json.dumps({"history": HISTORY, "epochs": 3}))
+    before = sha(saved)
+    check_history_figure(viz.plot_history(saved))
+    check_history_figure(viz.plot_history(str(saved)))
+    assert sha(saved) == before
+
+
+def test_history_without_validation_or_accuracy(tmp_path):
+    fig = viz.plot_history({"loss": [3.0, 2.0, 1.5, 1.2]})
+    assert len(fig.axes) == 1 and len(fig.axes[0].get_lines()) == 1
+    with pytest.raises(ValueError, match="per-epoch"):
+        viz.plot_history({"note": "nothing to plot"})
+    with pytest.raises(FileNotFoundError):
+        viz.plot_history(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        viz.plot_history(tmp_path / "bad.json")
+
+
+# -- evaluation -------------------------------------------------------------------
+def test_confusion_matrix_annotations_sum_to_test_set_size(tmp_path, rng):
+    from glassnet.metrics import confusion_matrix
+
+    y_true = rng.integers(0, 10, 500)
+    y_pred = np.where(rng.random(500) < 0.8, y_true, rng.integers(0, 10, 500))
+    cm = confusion_matrix(y_true, y_pred, 10)
+    cm_before = cm.copy()
+    names = [f"class {i}" for i in range(10)]
+    fig = viz.plot_confusion_matrix(cm, names, path=tmp_path / "cm.png")
+    assert_png_of(fig, tmp_path / "cm.png")
+    ax = fig.axes[0]
+    numbers = np.array([int(t.get_text()) for t in ax.texts]).reshape(10, 10)
+    np.testing.assert_array_equal(numbers, cm)
+    assert numbers.sum() == 500
+    assert ax.get_xlabel() == "Predicted" and ax.get_ylabel() == "Truth"
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    np.testing.assert_array_equal(cm, cm_before)
+    with pytest.raises(ValueError, match="square"):
+        viz.plot_confusion_matrix(np.zeros((2, 3), int))
+    with pytest.raises(ValueError, match="class names"):
+        viz.plot_confusion_matrix(cm, names[:3])
+
+
+def test_per_class_accuracy_bars(tmp_path):
+    cm = np.array([[8, 2, 0], [1, 3, 0], [0, 0, 0]])
+    fig = viz.plot_per_class_accuracy(cm, ["a", "b", "c"], path=tmp_path / "pca.png")
+    assert_png_of(fig, tmp_path / "pca.png")
+    ax = fig.axes[0]
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], [80, 75, 0])
+    assert [t.get_text() for t in ax.texts] == ["8/10", "3/4", "0/0"]
+    assert "11/14" in ax.get_title()
+
+
+def test_predictions_grid_marks_errors_red(tmp_path, rng):
+    x, y = digits(rng, 10)
+    pred = y.copy()
+    pred[[0, 7]] = 3 - (y[[0, 7]] == 3)
+    fig = viz.plot_predictions(x, y, pred, [str(i) for i in range(10)], path=tmp_path / "p.png")
+    assert_png_of(fig, tmp_path / "p.png")
+    axes = image_axes(fig)
+    assert len(axes) == 10
+    red = [i for i, ax in enumerate(axes) if ax.title.get_color() == "tab:red"]
+    assert red == [0, 7]
+    assert "2 of 10 wrong" in fig.get_suptitle()
+    first = viz.plot_predictions(x, y, pred, errors_first=True, max_images=4)
+    assert [ax.title.get_color() for ax in image_axes(first)] == ["tab:red", "tab:red", "tab:green", "tab:green"]
+    with pytest.raises(ValueError, match="equal counts"):
+        viz.plot_predictions(x, y[:3], pred)
+
+
+def test_probabilities_bars_equal_the_probabilities(tmp_path, rng):
+    probs = rng.dirichlet(np.ones(10)).astype(np.float32)
+    image = rng.random((1, 28, 28)).astype(np.float32)
+    fig = viz.plot_probabilities(probs, [f"d{i}" for i in range(10)], image=image, true_label=2,
+                                 path=tmp_path / "pr.png")
+    assert_png_of(fig, tmp_path / "pr.png")
+    bars_ax = fig.axes[1]
+    np.testing.assert_allclose([p.get_width() for p in bars_ax.patches], probs, rtol=1e-6)
+    assert f"d{int(np.argmax(probs))}" in bars_ax.get_title()
+    assert len(viz.plot_probabilities(probs).axes) == 1
+
+
+def test_regression_points_and_line(tmp_path, rng):
+    x, y = rng.normal(6, 0.7, 50), rng.normal(22, 8, 50)
+    x_line = np.linspace(9, 3, 10)
+    y_line = 3.4 * x_line - 0.7
+    fig = viz.plot_regression(x, y, x_line, y_line, title="Training Dataset", path=tmp_path / "r.png")
+    assert_png_of(fig, tmp_path / "r.png")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), np.c_[x, y])
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_xdata(), x_line[::-1])
+    np.testing.assert_allclose(line.get_ydata(), y_line[::-1])
+    with pytest.raises(ValueError, match="one y per x"):
+        viz.plot_regression(x, y[:3], x_line, y_line)
