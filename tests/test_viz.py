@@ -250,3 +250,74 @@ def test_regression_points_and_line(tmp_path, rng):
     np.testing.assert_allclose(line.get_ydata(), y_line[::-1])
     with pytest.raises(ValueError, match="one y per x"):
         viz.plot_regression(x, y[:3], x_line, y_line)
+
+
+# -- convolution playground --------------------------------------------------------
+def correlate_valid(grey: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Reference cross-correlation (H, W) x (KH, KW) -> (H-KH+1, W-KW+1), in float64."""
+    windows = np.lib.stride_tricks.sliding_window_view(grey.astype(np.float64), kernel.shape)
+    return np.einsum("ijab,ab->ij", windows, kernel.astype(np.float64))
+
+
+def test_classic_kernels_are_the_course_nine_in_order():
+    names = list(viz.CLASSIC_KERNELS)
+    assert names == ["sharpen", "vertical edge", "surround", "Sobel-y", "identity",
+                     "horizontal edge", "blur", "Sobel-x", "emboss"]
+    np.testing.assert_array_equal(viz.CLASSIC_KERNELS["Sobel-x"], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    np.testing.assert_array_equal(viz.CLASSIC_KERNELS["Sobel-y"], viz.CLASSIC_KERNELS["Sobel-x"].T)
+    assert all(k.shape == (3, 3) and k.dtype == np.float32 for k in viz.CLASSIC_KERNELS.values())
+
+
+def test_test_picture_is_a_colour_float32_scene():
+    picture = viz.test_picture(64)
+    assert picture.shape == (3, 64, 64) and picture.dtype == np.float32
+    assert 0 <= picture.min() < picture.max() <= 1
+    np.testing.assert_array_equal(picture, viz.test_picture(64))  # the same every time
+
+
+def test_playground_panels_are_conv2d_of_the_image(tmp_path, rng):
+    image = rng.random((3, 20, 24)).astype(np.float32)
+    before = image.copy()
+    fig = viz.plot_kernel_playground(image, path=tmp_path / "play.png")
+    assert_png_of(fig, tmp_path / "play.png")
+    axes = image_axes(fig)
+    assert [ax.get_title() for ax in axes] == list(viz.CLASSIC_KERNELS)
+    grey = image.mean(axis=0)
+    for ax, kernel in zip(axes, viz.CLASSIC_KERNELS.values()):
+        shown = ax.get_images()[0].get_array()
+        assert shown.shape == (18, 22)
+        np.testing.assert_allclose(shown, correlate_valid(grey, kernel), atol=1e-5)
+    identity = axes[4].get_images()[0].get_array()
+    np.testing.assert_allclose(identity, grey[1:-1, 1:-1], atol=1e-6)
+    np.testing.assert_array_equal(image, before)
+
+
+def test_playground_default_picture_and_own_kernels():
+    fig = viz.plot_kernel_playground()
+    assert len(image_axes(fig)) == 9 and "(3, 128, 128)" in fig.get_suptitle()
+    two = viz.plot_kernel_playground(np.ones((8, 8), np.float32), {"a": np.eye(3), "b": -np.eye(3)})
+    assert [ax.get_title() for ax in image_axes(two)] == ["a", "b"]
+    with pytest.raises(ValueError, match="KH = KW odd"):
+        viz.apply_kernels(np.ones((1, 8, 8)), np.ones((1, 2, 2)))
+
+
+def test_conv_relu_pool_titles_carry_each_shape(tmp_path, rng):
+    x, _ = digits(rng, 1)
+    before = x.copy()
+    fig = viz.plot_conv_relu_pool(x[0], path=tmp_path / "crp.png")
+    assert_png_of(fig, tmp_path / "crp.png")
+    axes = image_axes(fig)
+    titles = [ax.get_title() for ax in axes]
+    assert len(axes) == 4
+    for title, word, shape in zip(titles, ["source", "conv", "ReLU", "max-pool"],
+                                  ["(1, 28, 28)", "(1, 26, 26)", "(1, 26, 26)", "(1, 13, 13)"]):
+        assert title.startswith(word) and title.endswith(shape), title
+    conv, relu, pool = (ax.get_images()[0].get_array() for ax in axes[1:])
+    np.testing.assert_allclose(conv, correlate_valid(x[0, 0], viz.CLASSIC_KERNELS["Sobel-x"]), atol=1e-5)
+    np.testing.assert_array_equal(relu, np.maximum(conv, 0))
+    np.testing.assert_array_equal(pool, relu.reshape(13, 2, 13, 2).max(axis=(1, 3)))
+    np.testing.assert_array_equal(x, before)
+    same = viz.plot_conv_relu_pool(x[0], kernel="blur", padding=1)
+    assert [ax.get_title()[-11:] for ax in image_axes(same)][1:] == ["(1, 28, 28)", "(1, 28, 28)", "(1, 14, 14)"]
+    with pytest.raises(ValueError, match="unknown kernel"):
+        viz.plot_conv_relu_pool(x[0], kernel="laplace")

@@ -1,6 +1,8 @@
 """Training curves: loss and every metric per epoch, training against validation."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -13,16 +15,37 @@ from matplotlib.ticker import MaxNLocator
 from ._figure import finish, new_figure
 
 
+def _read_history_csv(text: str, path: Path) -> dict[str, list[float]]:
+    """A CSV with a header line ('epoch', 'loss', 'val_loss', ...) -> {name: [value per epoch]}."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ValueError(f"history file {path} is empty; expected a header line such as 'epoch,loss,val_loss'")
+    header, body = rows[0], rows[1:]
+    curves: dict[str, list[float]] = {}
+    for column, name in enumerate(header):
+        if name == "epoch":
+            continue
+        try:
+            curves[name] = [float(row[column]) for row in body if column < len(row) and row[column] != ""]
+        except ValueError:
+            raise ValueError(f"history file {path}: column {name!r} holds something that is not a number") from None
+    return curves
+
+
 def load_history(source: Any) -> dict[str, list[float]]:
-    """A History object, a dict of lists, or a path to a history JSON file -> {name: [value per epoch]}."""
+    """A History, a dict of lists, or a path to a history .json (or .csv) file -> {name: [value per epoch]}."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"history file not found: {path}")
-        try:
-            source = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"history file {path} is not valid JSON: {exc}") from None
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".csv":
+            source = _read_history_csv(text, path)
+        else:
+            try:
+                source = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"history file {path} is not valid JSON: {exc}") from None
     if hasattr(source, "history") and not isinstance(source, dict):
         source = source.history
     if isinstance(source, dict) and isinstance(source.get("history"), dict):

@@ -42,11 +42,12 @@ def _kernel(kernel: str | Any) -> tuple[str, np.ndarray]:
     return "kernel", arr
 
 
-def apply_kernels(image: Any, kernels: Any) -> np.ndarray:
-    """Convolve one image (C, H, W) with K kernels (K, KH, KW) through a Conv2D layer -> (K, H, W).
+def apply_kernels(image: Any, kernels: Any, padding: int = 0) -> np.ndarray:
+    """Convolve one image (C, H, W) with K kernels (K, KH, KW) through a Conv2D layer -> (K, OH, OW).
 
-    Output k is kernel k applied to the mean of the channels ('same' padding,
-    stride 1): the layer's weights are W[k, c] = kernel_k / C and its biases 0.
+    Output k is kernel k applied to the mean of the channels (stride 1): the
+    layer's weights are W[k, c] = kernel_k / C and its biases 0. The default
+    padding 0 gives OH = H - KH + 1 and no false edges at a light border.
     """
     from ..layers import Conv2D
 
@@ -58,7 +59,7 @@ def apply_kernels(image: Any, kernels: Any) -> np.ndarray:
         raise ValueError(f"kernels must have shape (K, KH, KW) with KH = KW odd, got {kernels.shape}")
     k, size = kernels.shape[0], kernels.shape[1]
     channels = x.shape[0]
-    conv = Conv2D(k, size, stride=1, padding=size // 2)
+    conv = Conv2D(k, size, stride=1, padding=padding)
     conv.build(x.shape)
     conv.params["W"][...] = np.repeat(kernels[:, None] / DTYPE(channels), channels, axis=1)
     conv.params["b"][...] = 0
@@ -103,13 +104,15 @@ def plot_kernel_playground(
     return finish(fig, path)
 
 
-def conv_relu_pool(image: Any = None, kernel: str | Any = "Sobel-x", pool: int = 2) -> list[tuple[str, np.ndarray]]:
+def conv_relu_pool(
+    image: Any = None, kernel: str | Any = "Sobel-x", pool: int = 2, padding: int = 0
+) -> list[tuple[str, np.ndarray]]:
     """Run one image (C, H, W) through Conv2D(1 filter) -> ReLU -> MaxPool2D; return [(step, (C, H, W))]."""
     from ..layers import MaxPool2D, ReLU
 
     x = test_picture() if image is None else as_float_image(image)
     _, k = _kernel(kernel)
-    z = apply_kernels(x, k)[None]  # (1, 1, H, W)
+    z = apply_kernels(x, k, padding)[None]  # (1, 1, OH, OW)
     r = ReLU().forward(z, training=False)
     p = MaxPool2D(pool).forward(r, training=False)
     return [("source", x), ("conv", z[0]), ("ReLU", r[0]), ("max-pool", p[0])]
@@ -119,12 +122,13 @@ def plot_conv_relu_pool(
     image: Any = None,
     kernel: str | Any = "Sobel-x",
     pool: int = 2,
+    padding: int = 0,
     *,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """The course's four panels: source, conv (one 3x3 kernel), ReLU, max-pool; each titled with its shape."""
+    """The course's four panels: source, conv (one 3x3 kernel), ReLU, max-pool; each titled with its shape (C, H, W)."""
     name, _ = _kernel(kernel)
-    steps = conv_relu_pool(image, kernel, pool)
+    steps = conv_relu_pool(image, kernel, pool, padding)
     fig = new_figure(7.5, 7.5)
     axes = fig.subplots(2, 2)
     for ax, (step, value) in zip(axes.flat, steps):

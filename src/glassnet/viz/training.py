@@ -36,7 +36,8 @@ def write_training_figures(
     """Write curves.png, confusion_matrix.png (classifiers) and kernels.png (if there is a conv layer); return the paths.
 
     ``x_test`` (N, ...) and integer labels ``y_test`` (N,) (or one-hot (N, K)) give the
-    confusion matrix; pass ``x_test=None`` to skip it (a regression model, say).
+    confusion matrix; it is skipped for ``x_test=None`` or a regression model (float
+    targets and no class names). Nothing passed in is changed.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -44,11 +45,12 @@ def write_training_figures(
     if history is not None:
         plot_history(history, path=out / "curves.png")
         written.append(out / "curves.png")
-    if x_test is not None and y_test is not None:
-        y = np.asarray(y_test)
-        if y.ndim == 2:
-            y = y.argmax(axis=1)
-        y = y.astype(np.int64)
+    y = None if y_test is None else np.asarray(y_test)
+    if y is not None and y.ndim == 2 and y.shape[1] > 1:
+        y = y.argmax(axis=1)  # one-hot labels
+    is_classifier = y is not None and (class_names is not None or np.issubdtype(y.dtype, np.integer))
+    if x_test is not None and is_classifier:
+        y = y.astype(np.int64).ravel()
         y_pred = predicted_classes(model, x_test)
         k = len(class_names) if class_names is not None else int(max(y.max(initial=0), y_pred.max(initial=0))) + 1
         plot_confusion_matrix(confusion_matrix(y, y_pred, k), class_names, path=out / "confusion_matrix.png")
