@@ -2,6 +2,10 @@
 from .backend import DTYPE, seed
 from . import initializers, layers
 from . import losses, optimizers
+from . import gradcheck
 from .layers import *  # noqa: F401,F403  (Dense, Conv2D, ... at the top level)
+from . import callbacks, metrics, io
+from .model import Sequential
+from .io import load_model
 
 __version__ = "0.1.0"

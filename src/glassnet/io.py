@@ -1,0 +1,377 @@
+"""Saving and loading models: one .safetensors file, no pickle, written atomically.
+
+The file is a plain safetensors file (https://github.com/huggingface/safetensors):
+
+* tensors ``params/<i>.<key>`` (layer i's weights, e.g. ``params/0.W``),
+  ``buffers/<i>.<key>`` (BatchNorm's running statistics) and, optionally,
+  ``optimizer/<state>/<i>.<key>`` (Adam's moments and step counts);
+* string metadata: ``format`` = "glassnet-model", ``format_version``,
+  ``glassnet_version``, ``architecture`` (JSON: layer class names and their
+  ``get_config()``, input shape, seed), ``compile`` (JSON: optimizer and loss
+  configs, metric names), ``training`` (JSON: epochs trained) and ``checksum``
+  (SHA-256 over every tensor, so flipped bits in the weights are caught).
+
+Loading reads JSON and raw arrays only: layer classes are looked up by name in
+``glassnet.layers.LAYER_CLASSES`` and never imported from a name in the file.
+Everything is checked (header, checksum, architecture, every tensor's shape)
+before the model is returned, and each problem is a ``ValueError`` naming the file
+and what was expected.
+
+Saving writes to a temporary file in the same folder, flushes it to disk and
+renames it over the target (``os.replace`` is atomic), so a crash mid-save leaves
+the previous file intact.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import struct
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors.numpy
+
+from . import losses as losses_module
+from . import metrics as metrics_module
+from . import optimizers as optimizers_module
+from .backend import DTYPE
+from .layers.base import LAYER_CLASSES
+
+__all__ = ["save_model", "load_model", "read_metadata", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "glassnet-model"
+FORMAT_VERSION = 1
+MAX_HEADER_BYTES = 100 * 1024 * 1024
+"""safetensors' own limit on the JSON header; a larger length means the file is not safetensors."""
+
+_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
+           "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
+           "U64": np.uint64, "BOOL": np.bool_}
+
+_write_file = safetensors.numpy.save_file
+"""The function that writes the bytes (a seam: tests make it fail halfway to check atomicity)."""
+
+_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in optimizers_module.OPTIMIZERS.values()}
+
+
+# ---------------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------------
+def _checksum(tensors: dict[str, np.ndarray]) -> str:
+    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes() if array.ndim == 0 else memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    if not model.compiled:
+        return None
+    known = []
+    for name, fn in model.metrics:
+        if metrics_module.METRICS.get(name) is fn:
+            known.append(name)
+        else:
+            warnings.warn(f"metric {name!r} is a custom function; it is not saved with the model", stacklevel=3)
+    return {
+        "optimizer": {"class_name": type(model.optimizer).__name__, "config": model.optimizer.get_config()},
+        "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
+        "metrics": known,
+    }
+
+
+def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = True) -> None:
+    """Write weights, architecture, compile settings and (optionally) optimizer state to one file, atomically."""
+    from . import __version__
+
+    model._require_built("save_model")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save model to {path}: folder {path.parent} does not exist")
+    tensors: dict[str, np.ndarray] = {}
+    for name, array in model.named_params().items():
+        tensors[f"params/{name}"] = np.ascontiguousarray(array)
+    for name, array in model.named_buffers().items():
+        tensors[f"buffers/{name}"] = np.ascontiguousarray(array)
+    if include_optimizer and model.optimizer is not None:
+        for name, array in model.optimizer.state_dict().items():
+            tensors[f"optimizer/{name}"] = np.ascontiguousarray(array)
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "glassnet_version": __version__,
+        "architecture": json.dumps(model.get_config()),
+        "compile": json.dumps(_compile_config(model)),
+        "training": json.dumps({"epochs_trained": int(model.epochs_trained),
+                                "optimizer_state": bool(include_optimizer and model.optimizer is not None)}),
+        "checksum": _checksum(tensors),
+    }
+    _atomic_save(tensors, metadata, path)
+
+
+def _atomic_save(tensors: dict[str, np.ndarray], metadata: dict[str, str], path: Path) -> None:
+    """Write to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        _write_file(tensors, tmp_name, metadata=metadata)
+        with open(tmp_name, "rb+") as handle:
+            os.fsync(handle.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        try:
+            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------------
+# Reading and checking
+# ---------------------------------------------------------------------------------
+def _sniff(head: bytes) -> str:
+    """A hint naming the file type from its first bytes, for error messages."""
+    if head.startswith(b"PK\x03\x04"):
+        return " (it is a zip archive: a PyTorch .pt/.pth file or a Keras .keras file?)"
+    if head.startswith(b"\x93NUMPY"):
+        return " (it is a NumPy .npy file)"
+    if head.startswith(b"\x89HDF"):
+        return " (it is an HDF5 file: a Keras .h5 model?)"
+    if head[:1] == b"\x80":
+        return " (it looks like a pickle, which glassnet never loads)"
+    return ""
+
+
+def _bad(path: Path, problem: str) -> ValueError:
+    return ValueError(f"cannot load model file {path}: {problem}")
+
+
+def read_header(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, str]]:
+    """(tensor entries, metadata) of a safetensors file, after checking that its layout is sound."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    size = path.stat().st_size
+    expected = "expected a glassnet model written by model.save() (a .safetensors file)"
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            raise _bad(path, f"it is only {size} bytes, too short for a safetensors header; {expected}")
+        (header_len,) = struct.unpack("<Q", head)
+        if header_len > MAX_HEADER_BYTES or header_len + 8 > size:
+            if header_len + 8 > size and header_len <= MAX_HEADER_BYTES:
+                problem = (f"its header claims {header_len} bytes but only {size - 8} follow: the file is "
+                           f"truncated or not a safetensors file")
+            else:
+                problem = f"it does not start with a safetensors header{_sniff(head)}"
+            raise _bad(path, f"{problem}; {expected}")
+        raw = handle.read(header_len)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _bad(path, f"its header is not valid JSON (corrupted file, or not a safetensors file{_sniff(head)}); "
+                         f"{expected}") from None
+    if not isinstance(header, dict):
+        raise _bad(path, f"its header is not a JSON object; {expected}")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise _bad(path, "its __metadata__ is not a map of strings (corrupted header)")
+    data_size = size - 8 - header_len
+    end_max = 0
+    for name, entry in header.items():
+        ok = (isinstance(entry, dict) and entry.get("dtype") in _DTYPES and isinstance(entry.get("shape"), list)
+              and all(isinstance(d, int) and d >= 0 for d in entry["shape"])
+              and isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2
+              and all(isinstance(o, int) for o in entry["data_offsets"]))
+        if not ok:
+            raise _bad(path, f"the header entry for tensor {name!r} is malformed (corrupted header)")
+        begin, end = entry["data_offsets"]
+        nbytes = math.prod(entry["shape"]) * np.dtype(_DTYPES[entry["dtype"]]).itemsize
+        if not 0 <= begin <= end or end - begin != nbytes:
+            raise _bad(path, f"tensor {name!r} has offsets {entry['data_offsets']} that do not fit its shape "
+                             f"{entry['shape']} (corrupted header)")
+        end_max = max(end_max, end)
+    if end_max > data_size:
+        raise _bad(path, f"the header describes {end_max} bytes of tensor data but the file holds {data_size}: "
+                         "the file is truncated (an interrupted copy or download?)")
+    if end_max < data_size:
+        raise _bad(path, f"the file has {data_size - end_max} bytes after its last tensor (corrupted file)")
+    return header, metadata
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The glassnet metadata of a model file (architecture, compile, training as parsed JSON)."""
+    path = Path(path)
+    _, metadata = read_header(path)
+    return _parse_metadata(path, metadata)
+
+
+def _parse_metadata(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    if metadata.get("format") != FORMAT:
+        raise _bad(path, f"it is a safetensors file but not a glassnet model (metadata format is "
+                         f"{metadata.get('format')!r}; expected {FORMAT!r}): weights from another library need "
+                         "a model built in code and set_weights()")
+    try:
+        version = int(metadata.get("format_version", ""))
+    except ValueError:
+        raise _bad(path, f"format_version {metadata.get('format_version')!r} is not a number") from None
+    if version > FORMAT_VERSION:
+        raise _bad(path, f"it uses format version {version}, newer than this glassnet "
+                         f"reads ({FORMAT_VERSION}); upgrade glassnet")
+    parsed: dict[str, Any] = {"format_version": version, "glassnet_version": metadata.get("glassnet_version")}
+    for key in ("architecture", "compile", "training"):
+        try:
+            parsed[key] = json.loads(metadata.get(key, "null"))
+        except (ValueError, RecursionError):
+            raise _bad(path, f"its {key!r} metadata is not valid JSON (corrupted header)") from None
+    if "checksum" not in metadata:
+        raise _bad(path, "its metadata has no checksum (corrupted header)")
+    parsed["checksum"] = metadata["checksum"]
+    return parsed
+
+
+def _build_model(path: Path, architecture: Any):
+    """A Sequential from the architecture JSON, using only the registered layer classes."""
+    from .model import Sequential
+
+    if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
+        raise _bad(path, "its architecture is not {'layers': [...], ...}")
+    layers = []
+    for index, item in enumerate(architecture["layers"]):
+        if not (isinstance(item, dict) and isinstance(item.get("class_name"), str)
+                and isinstance(item.get("config"), dict)):
+            raise _bad(path, f"layer {index} of the architecture is not {{'class_name': ..., 'config': {{...}}}}")
+        cls = LAYER_CLASSES.get(item["class_name"])
+        if cls is None:
+            raise _bad(path, f"layer {index} has class {item['class_name']!r}, which glassnet does not know "
+                             f"(known: {sorted(LAYER_CLASSES)}); glassnet never imports classes named in a file")
+        try:
+            layers.append(cls.from_config(dict(item["config"])))
+        except (TypeError, ValueError) as error:
+            raise _bad(path, f"layer {index} ({item['class_name']}) has a bad config {item['config']}: {error}") from None
+    input_shape = architecture.get("input_shape")
+    if not (isinstance(input_shape, list) and input_shape and all(isinstance(d, int) and d > 0 for d in input_shape)):
+        raise _bad(path, f"its architecture has input_shape {input_shape!r}; expected a list of positive ints")
+    seed = architecture.get("seed")
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**64):
+        raise _bad(path, f"its architecture has seed {seed!r}; expected a non-negative int")
+    name = architecture.get("name")
+    try:
+        return Sequential(layers, input_shape=tuple(input_shape), seed=seed,
+                          name=name if isinstance(name, str) else None)
+    except (TypeError, ValueError) as error:
+        raise _bad(path, f"its architecture does not fit together: {error}") from None
+
+
+def _compile_objects(path: Path, config: Any):
+    """(optimizer, loss, metric names) from the compile JSON, or None if the file has none or unknown classes."""
+    if config is None:
+        return None
+    try:
+        opt_cfg, loss_cfg, metric_names = config["optimizer"], config["loss"], list(config.get("metrics", []))
+        opt_cls = _OPTIMIZER_CLASSES.get(opt_cfg["class_name"])
+        loss_cls = losses_module.LOSS_CLASSES.get(loss_cfg["class_name"])
+        if opt_cls is None or loss_cls is None:
+            warnings.warn(f"{path}: optimizer {opt_cfg['class_name']!r} or loss {loss_cfg['class_name']!r} is not "
+                          "a glassnet class; the model is loaded uncompiled", stacklevel=3)
+            return None
+        optimizer = opt_cls.from_config(dict(opt_cfg["config"]))
+        loss = loss_cls.from_config(dict(loss_cfg["config"]))
+        metric_names = [m for m in metric_names if isinstance(m, str) and m in metrics_module.METRICS]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _bad(path, f"its compile settings are malformed ({type(error).__name__}: {error})") from None
+    return optimizer, loss, metric_names
+
+
+def load_model(path: str | os.PathLike, compile: bool = True):
+    """Rebuild a model saved by ``save_model``: architecture, weights, and (if saved) compile + optimizer state."""
+    path = Path(path)
+    header, raw_metadata = read_header(path)
+    meta = _parse_metadata(path, raw_metadata)
+    model = _build_model(path, meta["architecture"])
+
+    try:
+        tensors = safetensors.numpy.load_file(str(path))
+    except Exception as error:  # safetensors raises its own error types
+        raise _bad(path, f"safetensors could not read it ({error}); the file is corrupted") from None
+    if _checksum(tensors) != meta["checksum"]:
+        raise _bad(path, "the checksum of its tensors does not match the one recorded when it was saved: "
+                         "the file is corrupted")
+
+    # Every weight the architecture needs, with the shape it needs.
+    slots: dict[str, tuple[Any, dict[str, np.ndarray], str]] = {}
+    for index, layer in enumerate(model.layers):
+        for kind, store in (("params", layer.params), ("buffers", layer.buffers)):
+            for key in store:
+                slots[f"{kind}/{index}.{key}"] = (layer, store, key)
+    present = {name for name in tensors if name.startswith(("params/", "buffers/"))}
+    missing = sorted(set(slots) - present)
+    if missing:
+        layer, _, key = slots[missing[0]]
+        raise _bad(path, f"it has no tensor {missing[0]!r} ({layer.describe()} {key!r}), which its architecture "
+                         f"needs ({len(missing)} missing)")
+    extra = sorted(present - set(slots))
+    if extra:
+        raise _bad(path, f"it holds tensor {extra[0]!r}, which no layer of its architecture has "
+                         "(weights that do not match the architecture)")
+    for name, (layer, store, key) in slots.items():
+        array = tensors[name]
+        if array.shape != store[key].shape:
+            raise _bad(path, f"{layer.describe()} (layer {name.split('/')[1].split('.')[0]}) weight {key!r} has shape "
+                             f"{array.shape} in the file, but the architecture needs {store[key].shape}")
+        if not np.issubdtype(array.dtype, np.floating):
+            raise _bad(path, f"{layer.describe()} weight {key!r} has dtype {array.dtype}; expected float32")
+
+    compiled = _compile_objects(path, meta["compile"]) if compile else None
+    optimizer_state = {name[len("optimizer/"):]: array for name, array in tensors.items()
+                       if name.startswith("optimizer/")}
+    unknown = [name for name in tensors if not name.startswith(("params/", "buffers/", "optimizer/"))]
+    if unknown:
+        raise _bad(path, f"it holds tensor {unknown[0]!r}, which is not a glassnet weight or optimizer state")
+    params = model.named_params()
+    for flat_key, array in optimizer_state.items():
+        state_name, _, param_key = flat_key.partition("/")
+        if param_key not in params:
+            raise _bad(path, f"optimizer state {flat_key!r} refers to parameter {param_key!r}, which the "
+                             "architecture does not have")
+        if state_name != "step" and array.shape != params[param_key].shape:
+            raise _bad(path, f"optimizer state {flat_key!r} has shape {array.shape}; parameter {param_key!r} "
+                             f"has shape {params[param_key].shape}")
+
+    training = meta["training"] if isinstance(meta["training"], dict) else {}
+    epochs_trained = training.get("epochs_trained", 0)
+    if not (isinstance(epochs_trained, int) and epochs_trained >= 0):
+        raise _bad(path, f"its epochs_trained {epochs_trained!r} is not a non-negative int")
+
+    # All checks passed: fill the model.
+    for name, (layer, store, key) in slots.items():
+        np.copyto(store[key], tensors[name].astype(DTYPE, copy=False))
+    model.epochs_trained = epochs_trained
+    if compiled is not None:
+        optimizer, loss, metric_names = compiled
+        try:
+            model.compile(optimizer, loss, metric_names)
+            if optimizer_state:
+                optimizer.load_state_dict(optimizer_state)
+        except (TypeError, ValueError) as error:
+            raise _bad(path, f"its compile settings do not fit the model: {error}") from None
+    return model

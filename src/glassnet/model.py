@@ -1,0 +1,405 @@
+"""Sequential: a list of layers run forward in order and backward in reverse, with Keras's verbs.
+
+::
+
+    model = Sequential([Conv2D(6, 5, padding=2), ReLU(), MaxPool2D(2), Flatten(), Dense(10)],
+                       input_shape=(1, 28, 28), seed=0)
+    model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=5, batch_size=64, validation_split=0.1)
+    probabilities = model.predict(x_test)
+
+One training step is the whole algorithm of the course::
+
+    out = x
+    for layer in layers:            out = layer.forward(out, training=True)
+    loss = loss_fn.forward(out, y);  grad = loss_fn.backward()        # dL/dout, already / N
+    for layer in reversed(layers):  grad = layer.backward(grad)
+    optimizer.step(params, grads)
+
+Shapes are given once (``input_shape=`` or the first layer's) and inferred for every
+later layer. The loop itself (batching, validation, callbacks) is in ``training.py``.
+
+Randomness comes from one integer, ``model.seed``: layer ``i`` is initialised from
+``default_rng([seed, 0, i])``; the shuffle of the e-th epoch this model ever trained is
+``default_rng([seed, 1, e])``; a layer with its own generator (Dropout) gets
+``default_rng([seed, 2, e, i])`` at the start of that epoch. Nothing depends on a
+generator's hidden state carried across epochs, so a model saved after epoch 2 and
+loaded again continues exactly as an uninterrupted run (``model.epochs_trained`` is
+saved with it).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from . import losses as losses_module
+from . import metrics as metrics_module
+from . import optimizers as optimizers_module
+from .backend import DTYPE, global_rng
+from .layers.activations import Sigmoid, Softmax
+from .layers.base import Layer
+
+__all__ = ["Sequential", "History"]
+
+from .callbacks import History  # noqa: E402  (re-exported: keras.callbacks.History lives beside the model)
+
+INIT_STREAM, SHUFFLE_STREAM, LAYER_STREAM = 0, 1, 2
+"""Sub-streams of the model's seed: weight init, per-epoch shuffling, per-epoch layer generators."""
+
+_model_counter = itertools.count(1)
+
+
+class Sequential:
+    """A stack of layers; ``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``summary`` as in Keras."""
+
+    def __init__(
+        self,
+        layers: Iterable[Layer] | None = None,
+        *,
+        input_shape: Sequence[int] | None = None,
+        name: str | None = None,
+        seed: int | None = None,
+    ):
+        self.name = name or f"sequential_{next(_model_counter)}"
+        self.seed = int(seed) if seed is not None else int(global_rng().integers(2**63))
+        """The one integer all of this model's randomness is derived from (see the module docstring)."""
+        self.layers: list[Layer] = []
+        self._input_shape: tuple[int, ...] | None = _shape_tuple(input_shape, "input_shape")
+        self.optimizer: optimizers_module.Optimizer | None = None
+        self.loss: losses_module.Loss | None = None
+        self.metrics: list[tuple[str, Callable[[np.ndarray, np.ndarray], float]]] = []
+        self.stop_training = False
+        """Set to True by a callback to end ``fit`` after the current batch or epoch."""
+        self.epochs_trained = 0
+        """Number of epochs this model has trained in all (saved with it; keys the per-epoch streams)."""
+        self.history: History | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------------ building
+    def add(self, layer: Layer) -> None:
+        """Append a layer; if the input shape is known it is built at once (its shape inferred)."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a glassnet Layer, got {type(layer).__name__}")
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"{layer.describe()} is already in this model; create a new layer instead of reusing it")
+        index = len(self.layers)
+        if index == 0 and layer.input_shape is not None:
+            if self._input_shape is not None and tuple(layer.input_shape) != self._input_shape:
+                raise ValueError(
+                    f"{layer.describe()} was given input_shape={tuple(layer.input_shape)} but the model "
+                    f"input_shape={self._input_shape}; give the input shape once"
+                )
+            self._input_shape = tuple(int(d) for d in layer.input_shape)
+        if self._input_shape is not None:
+            shape = self._input_shape if index == 0 else self.layers[-1].output_shape
+            _dry_run([layer], shape)
+            self._build_layer(index, layer, shape)
+        self.layers.append(layer)
+        layer.needs_input_grad = index != 0
+
+    def build(self, input_shape: Sequence[int]) -> None:
+        """Build every layer for per-sample ``input_shape`` (C, H, W) or (features,)."""
+        shape = _shape_tuple(input_shape, "input_shape")
+        if self.built:
+            if shape != self._input_shape:
+                raise ValueError(f"model {self.name!r} is built for input {self._input_shape}; got {shape}")
+            return
+        _dry_run(self.layers, shape)  # raise on a shape that does not fit before anything is created
+        self._input_shape = shape
+        for index, layer in enumerate(self.layers):
+            self._build_layer(index, layer, shape)
+            shape = layer.output_shape
+
+    def _build_layer(self, index: int, layer: Layer, shape: tuple[int, ...]) -> None:
+        if layer.built:
+            if tuple(layer.input_shape) != tuple(shape):
+                raise ValueError(
+                    f"{layer.describe()} was already built for input {layer.input_shape}; at position {index} "
+                    f"of model {self.name!r} it receives {tuple(shape)}"
+                )
+            return
+        layer.build(shape, np.random.default_rng([self.seed, INIT_STREAM, index]))
+
+    @property
+    def built(self) -> bool:
+        """True once every layer has its parameters."""
+        return bool(self.layers) and all(layer.built for layer in self.layers)
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """Per-sample input shape, e.g. (1, 28, 28); None until known."""
+        return self._input_shape
+
+    @property
+    def output_shape(self) -> tuple[int, ...] | None:
+        """Per-sample output shape, e.g. (10,); None until built."""
+        return self.layers[-1].output_shape if self.built else None
+
+    def _require_built(self, what: str) -> None:
+        if not self.layers:
+            raise ValueError(f"{what}: model {self.name!r} has no layers; add some with model.add(layer)")
+        if not self.built:
+            raise ValueError(
+                f"{what}: model {self.name!r} does not know its input shape yet; give input_shape=(...) to "
+                "Sequential or the first layer, or call model.build(input_shape)"
+            )
+
+    # ------------------------------------------------------------------ the two passes
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, *input_shape) -> (N, *output_shape); ``training=True`` uses batch statistics and dropout."""
+        x = np.asarray(x, dtype=DTYPE)
+        if not self.built:
+            self.build(x.shape[1:])
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    __call__ = forward
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        """dL/doutput (N, *output_shape) -> dL/dinput, filling every layer's ``grads`` (None if skipped)."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output for a batch x (N, *input_shape), in inference mode: one array per layer."""
+        self._require_built("activations")
+        out = self._check_input(x, "activations").astype(DTYPE, copy=False)
+        outputs = []
+        for layer in self.layers:
+            out = layer.forward(out, False)
+            outputs.append(out)
+        return outputs
+
+    def _check_input(self, x: Any, who: str) -> np.ndarray:
+        """x as an array (N, *input_shape) of numbers, or a ValueError saying what shape was expected."""
+        x = np.asarray(x)
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+            raise ValueError(f"{who}: x must hold numbers; got an array of dtype {x.dtype}")
+        expected = self._input_shape
+        if expected == (1,) and x.ndim == 1:
+            x = x.reshape(-1, 1)  # a list of numbers for a one-feature model (the course's regression)
+        if expected is not None and (x.ndim < 1 or tuple(x.shape[1:]) != expected):
+            dims = ", ".join(map(str, expected))
+            hint = ""
+            if x.ndim >= 1 and len(expected) >= 2 and tuple(x.shape[1:]) == expected[1:] and expected[0] == 1:
+                hint = "; add the channel axis, e.g. x[:, None] or x.reshape(-1, " + dims + ")"
+            elif tuple(x.shape) == expected:
+                hint = "; for one sample add the batch axis, e.g. x[None]"
+            elif x.ndim >= 2 and math.prod(x.shape[1:]) == math.prod(expected):
+                hint = f"; reshape it with x.reshape(-1, {dims})"
+            raise ValueError(
+                f"{who}: x has shape {tuple(x.shape)}; model {self.name!r} expects (N, {dims}), "
+                f"N samples of shape {expected}{hint}"
+            )
+        return x
+
+    # ------------------------------------------------------------------ weights
+    def named_params(self) -> dict[str, np.ndarray]:
+        """Every trainable array by stable name "<layer index>.<key>" (the optimizer's keys)."""
+        return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.params.items()}
+
+    def named_grads(self) -> dict[str, np.ndarray]:
+        """The gradients of the last backward pass, same keys as ``named_params``."""
+        return {f"{i}.{key}": layer.grads.get(key) for i, layer in enumerate(self.layers) for key in layer.params}
+
+    def named_buffers(self) -> dict[str, np.ndarray]:
+        """Non-trainable state (BatchNorm running statistics) by "<layer index>.<key>"."""
+        return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.buffers.items()}
+
+    def _weight_slots(self) -> list[tuple[Layer, dict[str, np.ndarray], str]]:
+        return [(layer, store, key) for layer in self.layers
+                for store in (layer.params, layer.buffers) for key in store]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every layer's params then buffers, in layer order (Keras's get_weights)."""
+        return [store[key].copy() for _, store, key in self._weight_slots()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Copy arrays from ``get_weights()`` order into the model, in place (shapes must match)."""
+        slots = self._weight_slots()
+        weights = list(weights)
+        if len(weights) != len(slots):
+            raise ValueError(f"set_weights: got {len(weights)} arrays; model {self.name!r} has {len(slots)}")
+        for (layer, store, key), value in zip(slots, weights):
+            value = np.asarray(value)
+            if value.shape != store[key].shape:
+                raise ValueError(
+                    f"set_weights: {layer.describe()} {key!r} has shape {store[key].shape}; got {value.shape}"
+                )
+        for (_, store, key), value in zip(slots, weights):
+            np.copyto(store[key], np.asarray(value), casting="same_kind")
+
+    def count_params(self) -> int:
+        """Number of trainable scalars."""
+        return sum(layer.count_params() for layer in self.layers)
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: str | optimizers_module.Optimizer = "rmsprop",
+        loss: str | losses_module.Loss | None = None,
+        metrics: Sequence[str | Callable[[np.ndarray, np.ndarray], float]] | None = None,
+    ) -> None:
+        """Choose the optimizer and loss (objects or names) and the metrics to log ('accuracy', 'mae')."""
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='cross_entropy' (logits) or 'mse'")
+        if not self.layers:
+            raise ValueError(f"compile: model {self.name!r} has no layers; add them before compiling")
+        optimizer = optimizers_module.get(optimizer)
+        loss = losses_module.get(loss)
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        named = [metrics_module.get(m) for m in (metrics or [])]
+        last = self.layers[-1]
+        if isinstance(loss, losses_module.CrossEntropy) and not loss.from_logits and not isinstance(last, Softmax):
+            raise ValueError(
+                f"loss {loss.name!r} expects probabilities, but the last layer {last.describe()} is not Softmax, so "
+                "the outputs are raw scores (logits); use loss='cross_entropy' (softmax built into the loss) "
+                "or add a Softmax layer at the end"
+            )
+        if isinstance(loss, losses_module.BinaryCrossEntropy) and not loss.from_logits and not isinstance(last, Sigmoid):
+            raise ValueError(
+                f"loss 'binary_crossentropy' expects probabilities, but the last layer {last.describe()} is not "
+                "Sigmoid; add a Sigmoid layer or use BinaryCrossEntropy(from_logits=True)"
+            )
+        self.optimizer, self.loss, self.metrics = optimizer, loss, named
+
+    @property
+    def compiled(self) -> bool:
+        """True once ``compile`` has chosen an optimizer and a loss."""
+        return self.optimizer is not None and self.loss is not None
+
+    def training_plan(self) -> tuple[list[Layer], losses_module.Loss]:
+        """(layers the training step runs, loss it applies to their output).
+
+        Softmax + cross-entropy on probabilities (and Sigmoid + binary cross-entropy) are
+        fused: the step stops before the last layer and applies the loss "from logits",
+        so dL/dz = (p - y) / N exactly, and logits of ±1000 give no NaN.
+        """
+        last = self.layers[-1]
+        loss = self.loss
+        if isinstance(loss, losses_module.CrossEntropy) and not loss.from_logits and isinstance(last, Softmax):
+            return self.layers[:-1], type(loss).from_config({**loss.get_config(), "from_logits": True})
+        if isinstance(loss, losses_module.BinaryCrossEntropy) and not loss.from_logits and isinstance(last, Sigmoid):
+            return self.layers[:-1], type(loss).from_config({**loss.get_config(), "from_logits": True})
+        return list(self.layers), loss
+
+    # ------------------------------------------------------------------ fit / evaluate / predict
+    def fit(
+        self,
+        x: Any,
+        y: Any = None,
+        batch_size: int = 32,
+        epochs: int = 1,
+        verbose: int = 1,
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Train on x (N, *input_shape) and labels y (N,) int or (N, K) one-hot, or a DataLoader; returns History."""
+        from .training import fit
+
+        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                   validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                   initial_epoch=initial_epoch)
+
+    def evaluate(
+        self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 0, return_dict: bool = False
+    ) -> float | list[float] | dict[str, float]:
+        """Loss (and metrics) on x, y in inference mode: a float, [loss, *metrics], or a dict."""
+        from .training import evaluate
+
+        logs = evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: int = 128, verbose: int = 0) -> np.ndarray:
+        """Outputs (N, *output_shape) for x (N, *input_shape), ``batch_size`` samples at a time."""
+        from .training import predict
+
+        return predict(self, x, batch_size=batch_size, verbose=verbose)
+
+    # ------------------------------------------------------------------ description
+    def summary(self, print_fn: Callable[[str], Any] | None = None) -> None:
+        """Print a Keras-style table: layer (type), output shape, parameter count, and the totals."""
+        self._require_built("summary")
+        (print_fn or print)(self.summary_text())
+
+    def summary_text(self) -> str:
+        """The table ``summary`` prints, as a string."""
+        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)),
+                 f"{layer.count_params():,}") for layer in self.layers]
+        w1 = max([29, *(len(r[0]) + 2 for r in rows)])
+        w2 = max([26, *(len(r[1]) + 2 for r in rows)])
+        w3 = max([10, *(len(r[2]) + 1 for r in rows)])
+        width = 1 + w1 + w2 + w3
+        trainable = self.count_params()
+        non_trainable = sum(int(b.size) for layer in self.layers for b in layer.buffers.values())
+        lines = [f'Model: "{self.name}"', "_" * width,
+                 " " + "Layer (type)".ljust(w1) + "Output Shape".ljust(w2) + "Param #".ljust(w3), "=" * width]
+        lines += [" " + a.ljust(w1) + b.ljust(w2) + c.ljust(w3) for a, b, c in rows]
+        lines += ["=" * width, f"Total params: {trainable + non_trainable:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {non_trainable:,}", "_" * width]
+        return "\n".join(line.rstrip() for line in lines)
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-safe architecture: name, seed, input shape and each layer's class name and config."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "input_shape": list(self._input_shape) if self._input_shape is not None else None,
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
+        }
+
+    def save(self, path: str, include_optimizer: bool = True) -> None:
+        """Write one .safetensors file: weights, architecture, compile settings, optimizer state (atomic)."""
+        from .io import save_model
+
+        save_model(self, path, include_optimizer=include_optimizer)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}], input_shape={self._input_shape}, name={self.name!r})"
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+
+def _shape_tuple(shape: Sequence[int] | None, what: str) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        result = tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a tuple of positive ints like (1, 28, 28), got {shape!r}") from None
+    if not result or any(d <= 0 for d in result):
+        raise ValueError(f"{what} must be a tuple of positive ints like (1, 28, 28), got {shape!r}")
+    return result
+
+
+def _dry_run(layers: Sequence[Layer], shape: tuple[int, ...]) -> None:
+    """Check that ``shape`` flows through ``layers`` (shape arithmetic only, no parameters created)."""
+    for layer in layers:
+        if layer.built:
+            if tuple(layer.input_shape) != tuple(shape):
+                raise ValueError(f"{layer.describe()} was already built for input {layer.input_shape}; "
+                                 f"here it receives {tuple(shape)}")
+            shape = layer.output_shape
+            continue
+        layer.check_sample_shape(tuple(shape))
+        shape = layer.compute_output_shape(tuple(shape))

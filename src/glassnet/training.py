@@ -1,0 +1,380 @@
+"""The training loop behind ``Sequential.fit`` / ``evaluate`` / ``predict``.
+
+Everything the user passes is checked before the first weight changes (lengths,
+label range, shapes, batch size, empty data), so bad input never leaves a
+half-trained model. Data is converted to float32 one batch at a time: a uint8 or
+float64 dataset is never copied whole, and ``predict`` holds one batch of
+activations at a time whatever the number of images.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import losses as losses_module
+from .backend import DTYPE
+from .callbacks import CallbackList, History, ProgressBar, default_callbacks
+
+__all__ = ["fit", "evaluate", "predict", "ArraySource", "LoaderSource", "check_batch_size"]
+
+
+# ---------------------------------------------------------------------------------
+# Where batches come from
+# ---------------------------------------------------------------------------------
+class ArraySource:
+    """Batches of in-memory arrays x (N, ...) and y (N, ...), in order or in a given permutation."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray | None, batch_size: int):
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.num_samples = int(x.shape[0])
+        self.steps = math.ceil(self.num_samples / batch_size)
+
+    def batches(self, order: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """Yield (x batch as float32, y batch) of at most ``batch_size`` samples."""
+        for start in range(0, self.num_samples, self.batch_size):
+            index = slice(start, start + self.batch_size) if order is None else order[start:start + self.batch_size]
+            yb = None if self.y is None else self.y[index]
+            yield np.asarray(self.x[index], dtype=DTYPE), yb
+
+
+class LoaderSource:
+    """Batches from a glassnet DataLoader (anything iterable yielding (x, y) or x, with a length)."""
+
+    def __init__(self, loader: Any):
+        self.loader = loader
+        self.steps = len(loader)
+        self.num_samples = getattr(loader, "num_samples", None)
+        self.batch_size = getattr(loader, "batch_size", None)
+
+    def batches(self, order: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """Yield (x batch as float32, y batch or None) as the loader gives them."""
+        for item in self.loader:
+            xb, yb = item if isinstance(item, (tuple, list)) else (item, None)
+            yield np.asarray(xb, dtype=DTYPE), yb
+
+
+def is_loader(x: Any) -> bool:
+    """True for a DataLoader-like object (iterable with a length and a batch size), not an array."""
+    return not isinstance(x, (np.ndarray, list, tuple)) and hasattr(x, "__iter__") and hasattr(x, "batch_size")
+
+
+def check_batch_size(batch_size: Any) -> int:
+    """A positive int batch size, or a ValueError saying what was expected."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(
+            f"batch_size must be a positive integer (samples per step), got {batch_size!r}; "
+            "a batch size larger than the data gives one batch"
+        )
+    return int(batch_size)
+
+
+# ---------------------------------------------------------------------------------
+# Checking the data before training
+# ---------------------------------------------------------------------------------
+def check_targets(model: Any, y: Any, n: int, what: str = "y") -> np.ndarray:
+    """y as an array of n targets the model's loss accepts, or a ValueError naming what is wrong."""
+    y = np.asarray(y)
+    if y.ndim == 0:
+        raise ValueError(f"{what} is a single value; expected one label per sample ({n} of them)")
+    if y.shape[0] != n:
+        raise ValueError(f"x has {n} samples but {what} has {y.shape[0]}; expected one label per sample")
+    if not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
+        raise ValueError(f"{what} must hold numbers (class indices or one-hot rows); got dtype {y.dtype}")
+    out = model.output_shape
+    loss = model.loss
+    if isinstance(loss, losses_module.CrossEntropy):
+        k = out[-1]
+        labels = y[:, 0] if (y.ndim == 2 and y.shape[1] == 1 and k != 1) else y
+        if labels.ndim == 1:
+            if not np.issubdtype(labels.dtype, np.integer):
+                if not (np.issubdtype(labels.dtype, np.floating) and np.all(np.mod(labels, 1) == 0)):
+                    raise ValueError(f"{what}: labels of shape ({n},) must be integer class indices in [0, {k}); "
+                                     f"got non-integer values of dtype {labels.dtype}")
+            bad = np.flatnonzero((labels < 0) | (labels >= k))
+            if bad.size:
+                raise ValueError(
+                    f"{what}: labels must be class indices in [0, {k}) (the model outputs {k} classes); "
+                    f"found {labels[bad[0]]!r} at sample {bad[0]} ({bad.size} labels out of range)"
+                )
+        elif labels.ndim == 2:
+            if labels.shape[1] != k:
+                raise ValueError(f"{what}: one-hot labels have {labels.shape[1]} columns; the model outputs {k} "
+                                 f"classes, so expected ({n}, {k})")
+        else:
+            raise ValueError(f"{what} has shape {y.shape}; expected ({n},) class indices or ({n}, {k}) one-hot")
+    elif isinstance(loss, losses_module.BinaryCrossEntropy):
+        if y.size != n:
+            raise ValueError(f"{what} has shape {y.shape}; binary cross-entropy expects ({n},) or ({n}, 1) targets")
+        if y.size and (y.min() < 0 or y.max() > 1):
+            raise ValueError(f"{what}: binary targets must lie in [0, 1]; got values in [{y.min()}, {y.max()}]")
+    elif isinstance(loss, losses_module.MeanSquaredError):
+        if tuple(y.shape[1:]) != tuple(out) and not (y.ndim == 1 and math.prod(out) == 1):
+            raise ValueError(f"{what} has shape {y.shape}; the model outputs (N, {', '.join(map(str, out))}), "
+                             "so expected targets of that shape")
+    return y
+
+
+def prepare_arrays(model: Any, x: Any, y: Any, who: str, what: str = "y") -> tuple[np.ndarray, np.ndarray | None]:
+    """Check x (N, *input_shape) and, if given, y; build the model from x if needed."""
+    x = np.asarray(x)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"{who}: the dataset is empty (x has shape {tuple(x.shape)}); expected at least one sample")
+    if not model.built:
+        if not model.layers:
+            raise ValueError(f"{who}: model {model.name!r} has no layers; add some with model.add(layer)")
+        model.build((1,) if x.ndim == 1 else x.shape[1:])
+    x = model._check_input(x, who)
+    if y is not None:
+        y = check_targets(model, y, x.shape[0], what)
+    return x, y
+
+
+def _source(model: Any, x: Any, y: Any, batch_size: int, who: str, what: str = "y"):
+    """An ArraySource or LoaderSource after checking the data."""
+    if is_loader(x):
+        if y is not None:
+            raise ValueError(f"{who}: x is a DataLoader, which yields its own labels; do not pass y as well")
+        if len(x) == 0:
+            raise ValueError(f"{who}: the DataLoader is empty (0 batches); expected at least one sample")
+        data_x, data_y = getattr(x, "x", None), getattr(x, "y", None)
+        if isinstance(data_x, np.ndarray):
+            prepare_arrays(model, data_x, data_y, who, what)
+        return LoaderSource(x)
+    if y is None:
+        raise ValueError(f"{who}: y (the labels) is missing; pass fit(x, y, ...) or a DataLoader as x")
+    x, y = prepare_arrays(model, x, y, who, what)
+    return ArraySource(x, y, batch_size)
+
+
+# ---------------------------------------------------------------------------------
+# One step and one pass
+# ---------------------------------------------------------------------------------
+class _Totals:
+    """Sample-weighted running means of the loss and metrics over an epoch."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = ["loss", *names]
+        self.sums = dict.fromkeys(self.names, 0.0)
+        self.count = 0
+
+    def add(self, n: int, values: Sequence[float]) -> None:
+        self.count += n
+        for name, value in zip(self.names, values):
+            self.sums[name] += float(value) * n
+
+    def means(self, prefix: str = "") -> dict[str, float]:
+        return {prefix + name: total / max(self.count, 1) for name, total in self.sums.items()}
+
+
+def _outputs_for_metrics(model: Any, trunk: list, out: np.ndarray) -> np.ndarray:
+    """The model's real output (probabilities) when the fused step stopped before the last layer."""
+    if len(trunk) < len(model.layers):
+        return model.layers[-1].forward(out, False)
+    return out
+
+
+def _metric_values(model: Any, y_true: np.ndarray, y_pred: np.ndarray) -> list[float]:
+    return [fn(y_true, y_pred) for _, fn in model.metrics]
+
+
+def train_step(model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+    """Forward, loss, backward in reverse, optimizer step; returns (batch loss, trunk output)."""
+    out = xb
+    for layer in trunk:
+        out = layer.forward(out, True)
+    loss = loss_fn.forward(out, yb)
+    grad = loss_fn.backward()
+    for layer in reversed(trunk):
+        grad = layer.backward(grad)
+    model.optimizer.step(model.named_params(), model.named_grads())
+    return loss, out
+
+
+def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any) -> dict[str, float]:
+    """Mean loss and metrics over all batches of ``source``, in inference mode."""
+    totals = _Totals([name for name, _ in model.metrics])
+    for xb, yb in source.batches():
+        out = xb
+        for layer in trunk:
+            out = layer.forward(out, False)
+        loss = loss_fn.forward(out, yb)
+        values = [loss]
+        if model.metrics:
+            values += _metric_values(model, yb, _outputs_for_metrics(model, trunk, out))
+        totals.add(xb.shape[0], values)
+    return totals.means()
+
+
+def _seed_layer_generators(model: Any) -> None:
+    """Give every layer with its own generator (Dropout) a fresh one derived from (seed, epoch, layer)."""
+    from .model import LAYER_STREAM
+
+    for index, layer in enumerate(model.layers):
+        if isinstance(getattr(layer, "rng", None), np.random.Generator):
+            own = getattr(layer, "seed", None)
+            key = [model.seed, LAYER_STREAM, model.epochs_trained, index]
+            if isinstance(own, (int, np.integer)) and own >= 0:
+                key.append(int(own))
+            layer.rng = np.random.default_rng(key)
+
+
+def _shuffle_order(model: Any, n: int) -> np.ndarray:
+    """The permutation for the model's next epoch, from (seed, epochs_trained) alone."""
+    from .model import SHUFFLE_STREAM
+
+    return np.random.default_rng([model.seed, SHUFFLE_STREAM, model.epochs_trained]).permutation(n)
+
+
+# ---------------------------------------------------------------------------------
+# The verbs
+# ---------------------------------------------------------------------------------
+def fit(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    *,
+    batch_size: int = 32,
+    epochs: int = 1,
+    verbose: int = 1,
+    callbacks: Sequence[Any] | None = None,
+    validation_split: float = 0.0,
+    validation_data: Any = None,
+    shuffle: bool = True,
+    initial_epoch: int = 0,
+) -> History:
+    """Train ``model`` (see ``Sequential.fit``); every argument is checked before the first step."""
+    if not model.compiled:
+        raise RuntimeError(f"model {model.name!r} is not compiled; call model.compile(optimizer, loss) before fit")
+    batch_size = check_batch_size(batch_size)
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0 (quiet), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}")
+    if not (isinstance(validation_split, (int, float)) and 0.0 <= validation_split < 1.0):
+        raise ValueError(f"validation_split must be a fraction in [0, 1), got {validation_split!r}")
+    if validation_split and validation_data is not None:
+        raise ValueError("give either validation_split or validation_data, not both")
+
+    val_source = None
+    if validation_split:
+        if is_loader(x):
+            raise ValueError("validation_split needs arrays; with a DataLoader pass validation_data=(x_val, y_val)")
+        if y is None:
+            raise ValueError("fit: y (the labels) is missing; pass fit(x, y, ...) or a DataLoader as x")
+        x_all, y_all = np.asarray(x), np.asarray(y)
+        if x_all.ndim == 0 or x_all.shape[0] == 0:
+            raise ValueError(f"fit: the dataset is empty (x has shape {tuple(x_all.shape)}); expected at least one sample")
+        if y_all.ndim == 0 or y_all.shape[0] != x_all.shape[0]:
+            n_y = y_all.shape[0] if y_all.ndim else "a single value"
+            raise ValueError(f"x has {x_all.shape[0]} samples but y has {n_y}; expected one label per sample")
+        # Keras takes the LAST fraction of the data, before any shuffling.
+        split_at = int(math.floor(x_all.shape[0] * (1.0 - validation_split)))
+        if split_at == 0 or split_at == x_all.shape[0]:
+            raise ValueError(f"validation_split={validation_split} of {x_all.shape[0]} samples leaves "
+                             f"{split_at} for training and {x_all.shape[0] - split_at} for validation; "
+                             "expected at least one of each")
+        x, y = x_all[:split_at], y_all[:split_at]
+        val_source = _source(model, x_all[split_at:], y_all[split_at:], batch_size, "fit validation_split")
+    train_source = _source(model, x, y, batch_size, "fit")
+    if validation_data is not None:
+        if is_loader(validation_data):
+            val_source = _source(model, validation_data, None, batch_size, "fit validation_data")
+        else:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise ValueError("validation_data must be a pair (x_val, y_val) or a DataLoader")
+            val_source = _source(model, validation_data[0], validation_data[1], batch_size,
+                                 "fit validation_data", "y_val")
+
+    trunk, loss_fn = model.training_plan()
+    metric_names = [name for name, _ in model.metrics]
+    log_keys = ["loss", *metric_names]
+    if val_source is not None:
+        log_keys += ["val_" + key for key in log_keys]
+    callbacks = list(callbacks or [])
+    history, all_callbacks = default_callbacks(callbacks, verbose)
+    # The user's callbacks first (they may add 'lr' to the logs), then History and the progress bar.
+    ordered = [cb for cb in all_callbacks if cb is not history and not isinstance(cb, ProgressBar)]
+    ordered += [history] + [cb for cb in all_callbacks if isinstance(cb, ProgressBar)]
+    params = {"epochs": int(epochs), "steps": train_source.steps, "batch_size": batch_size,
+              "samples": train_source.num_samples, "verbose": verbose, "metrics": log_keys,
+              "initial_epoch": int(initial_epoch)}
+    hooks = CallbackList(ordered, model, params)
+    history.params = params
+
+    model.stop_training = False
+    hooks.on_train_begin()
+    for epoch in range(int(initial_epoch), int(epochs)):
+        _seed_layer_generators(model)
+        loader = getattr(train_source, "loader", None)
+        if loader is not None and hasattr(loader, "set_epoch"):
+            loader.set_epoch(model.epochs_trained)
+        hooks.on_epoch_begin(epoch)
+        order = _shuffle_order(model, train_source.num_samples) if (shuffle and isinstance(train_source, ArraySource)) else None
+        totals = _Totals(metric_names)
+        for batch, (xb, yb) in enumerate(train_source.batches(order)):
+            if yb is None:
+                raise ValueError("fit: the DataLoader yields no labels; build it as DataLoader(x, y, ...)")
+            hooks.on_batch_begin(batch)
+            loss, out = train_step(model, trunk, loss_fn, xb, yb)
+            values = [loss]
+            if model.metrics:
+                values += _metric_values(model, yb, _outputs_for_metrics(model, trunk, out))
+            totals.add(xb.shape[0], values)
+            hooks.on_batch_end(batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
+            if model.stop_training:
+                break
+        logs = totals.means()
+        if val_source is not None:
+            logs.update({"val_" + key: value for key, value in _evaluate_source(model, val_source, trunk, loss_fn).items()})
+        model.epochs_trained += 1
+        hooks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    hooks.on_train_end()
+    model.history = history
+    return history
+
+
+def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose: int = 0) -> dict[str, float]:
+    """{'loss': ..., '<metric>': ...} over x, y in inference mode, ``batch_size`` samples at a time."""
+    if not model.compiled:
+        raise RuntimeError(f"model {model.name!r} is not compiled; call model.compile(optimizer, loss) first")
+    batch_size = check_batch_size(batch_size)
+    source = _source(model, x, y, batch_size, "evaluate")
+    trunk, loss_fn = model.training_plan()
+    logs = _evaluate_source(model, source, trunk, loss_fn)
+    if verbose:
+        print(" - ".join(f"{key}: {value:.4f}" for key, value in logs.items()))
+    return logs
+
+
+def predict(model: Any, x: Any, *, batch_size: int = 128, verbose: int = 0) -> np.ndarray:
+    """Outputs (N, *output_shape): one batch of activations alive at a time, written into one result array."""
+    batch_size = check_batch_size(batch_size)
+    if is_loader(x):
+        parts = [model_forward(model, xb) for xb, _ in LoaderSource(x).batches()]
+        if not parts:
+            raise ValueError("predict: the DataLoader is empty; expected at least one sample")
+        return np.concatenate(parts)
+    x, _ = prepare_arrays(model, x, None, "predict")
+    source = ArraySource(x, None, batch_size)
+    result = np.empty((source.num_samples, *model.output_shape), dtype=DTYPE)
+    for step, (xb, _) in enumerate(source.batches()):
+        start = step * batch_size
+        result[start:start + xb.shape[0]] = model_forward(model, xb)
+        if verbose:
+            print(f"\r{step + 1}/{source.steps}", end="", flush=True)
+    if verbose:
+        print()
+    return result
+
+
+def model_forward(model: Any, xb: np.ndarray) -> np.ndarray:
+    """Inference forward pass of one batch (N, *input_shape) -> (N, *output_shape)."""
+    out = np.asarray(xb, dtype=DTYPE)
+    for layer in model.layers:
+        out = layer.forward(out, False)
+    return out
