@@ -5,6 +5,7 @@ from . import losses, optimizers
 from . import gradcheck
 from .layers import *  # noqa: F401,F403  (Dense, Conv2D, ... at the top level)
 from . import callbacks, metrics, io
+from . import data
 from .model import Sequential
 from .io import load_model
 
