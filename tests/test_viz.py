@@ -321,3 +321,122 @@ def test_conv_relu_pool_titles_carry_each_shape(tmp_path, rng):
     assert [ax.get_title()[-11:] for ax in image_axes(same)][1:] == ["(1, 28, 28)", "(1, 28, 28)", "(1, 14, 14)"]
     with pytest.raises(ValueError, match="unknown kernel"):
         viz.plot_conv_relu_pool(x[0], kernel="laplace")
+
+
+# -- what a trained CNN learned ------------------------------------------------------
+def small_cnn(seed=0, channels=1, classes=3):
+    import glassnet
+    from glassnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+
+    return glassnet.Sequential(
+        [Conv2D(6, 3, input_shape=(channels, 12, 12)), ReLU(), MaxPool2D(2),
+         Conv2D(4, 3), ReLU(), Flatten(), Dense(classes)],
+        seed=seed,
+    )
+
+
+def params_snapshot(model):
+    return [(layer.name, key, value.copy()) for layer in model.layers for key, value in layer.params.items()]
+
+
+def assert_params_unchanged(model, snapshot):
+    now = params_snapshot(model)
+    assert [(n, k) for n, k, _ in now] == [(n, k) for n, k, _ in snapshot]
+    for (_, _, a), (_, _, b) in zip(now, snapshot):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_kernels_shown_equal_the_weights(tmp_path, rng):
+    w = rng.standard_normal((6, 1, 5, 5)).astype(np.float32)
+    fig = viz.plot_kernels(w, path=tmp_path / "k.png")
+    assert_png_of(fig, tmp_path / "k.png")
+    axes = image_axes(fig)
+    assert len(axes) == 6
+    for ax, kernel in zip(axes, w[:, 0]):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), kernel)
+    rgb = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    axes = image_axes(viz.plot_kernels(rgb))
+    assert len(axes) == 12  # one row per filter, one column per input channel
+    np.testing.assert_array_equal(axes[5].get_images()[0].get_array(), rgb[1, 2])
+    with pytest.raises(ValueError, match=r"\(O, I, KH, KW\)"):
+        viz.plot_kernels(w[0])
+
+
+def test_first_layer_kernels_are_the_models_weights(tmp_path):
+    model = small_cnn()
+    snapshot = params_snapshot(model)
+    fig = viz.plot_first_layer_kernels(model, path=tmp_path / "kernels.png")
+    assert_png_of(fig, tmp_path / "kernels.png")
+    w = model.layers[0].params["W"]
+    axes = image_axes(fig)
+    assert len(axes) == w.shape[0] == 6
+    for ax, kernel in zip(axes, w[:, 0]):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), kernel)
+    assert_params_unchanged(model, snapshot)
+
+
+def test_first_layer_kernels_need_a_conv_layer():
+    import glassnet
+    from glassnet.layers import Dense, Flatten
+
+    mlp = glassnet.Sequential([Flatten(input_shape=(1, 4, 4)), Dense(3)], seed=0)
+    with pytest.raises(ValueError, match="no convolution layer"):
+        viz.plot_first_layer_kernels(mlp)
+
+
+def test_feature_maps_rows_are_the_image_shaped_activations(tmp_path, rng):
+    model = small_cnn()
+    snapshot = params_snapshot(model)
+    x = rng.random((1, 1, 12, 12)).astype(np.float32)
+    before = x.copy()
+    fig = viz.plot_feature_maps(model, x, max_maps=5, path=tmp_path / "fm.png")
+    assert_png_of(fig, tmp_path / "fm.png")
+    activations = [a for a in model.activations(x) if a.ndim == 4]
+    assert len(activations) == 5  # conv, relu, pool, conv, relu
+    axes = np.array(fig.axes).reshape(6, 5)  # input row + one row per activation, 5 columns
+    np.testing.assert_array_equal(axes[0, 0].get_images()[0].get_array(), x[0, 0])
+    for row, act in zip(axes[1:], activations):
+        shown = [ax.get_images()[0].get_array() for ax in row if ax.get_images()]
+        assert len(shown) == min(5, act.shape[1])
+        for c, image in enumerate(shown):
+            np.testing.assert_array_equal(image, act[0, c])
+    labels = [axes[r, 0].get_ylabel() for r in range(6)]
+    assert labels[0] == "input (1, 12, 12)"
+    assert labels[1].startswith("Conv2D") and labels[1].endswith("(6, 10, 10)")
+    assert labels[3].startswith("MaxPool2D") and labels[3].endswith("(6, 5, 5)")
+    np.testing.assert_array_equal(x, before)
+    assert_params_unchanged(model, snapshot)
+    with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
+        viz.plot_feature_maps(model, np.zeros((2, 1, 12, 12), np.float32))
+
+
+def test_write_training_figures(tmp_path, rng):
+    model = small_cnn()
+    model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+    x = rng.random((48, 1, 12, 12)).astype(np.float32)
+    y = rng.integers(0, 3, 48)
+    history = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
+    snapshot = params_snapshot(model)
+    x_before, y_before = x.copy(), y.copy()
+    written = viz.write_training_figures(model, history, x, y, ["a", "b", "c"], tmp_path / "run")
+    assert sorted(p.name for p in written) == ["confusion_matrix.png", "curves.png", "kernels.png"]
+    for path in written:
+        assert png_size(path)[0] > 300
+    assert_params_unchanged(model, snapshot)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
+    # the confusion matrix counts the whole test set, as the model predicts it
+    from glassnet.viz.training import predicted_classes
+
+    predicted = predicted_classes(model, x)
+    np.testing.assert_array_equal(predicted, model.predict(x).argmax(axis=1))
+
+
+def test_write_training_figures_regression_skips_the_confusion_matrix(tmp_path, rng):
+    import glassnet
+    from glassnet.layers import Dense
+
+    model = glassnet.Sequential([Dense(1, input_shape=(1,))], seed=0)
+    x = rng.random((10, 1)).astype(np.float32)
+    written = viz.write_training_figures(model, {"loss": [2.0, 1.0]}, x, x[:, 0] * 2, None, tmp_path)
+    assert [p.name for p in written] == ["curves.png"]

@@ -51,31 +51,35 @@ def load_dataset(name: str) -> Any:
     return data.load(key)
 
 
-def load_model_file(path: str) -> tuple[Any, dict[str, str]]:
+def load_model_file(path: str) -> tuple[Any, dict[str, Any]]:
     """A saved model and the metadata stored with it (class names, dataset)."""
     from .. import io as glassnet_io
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     model = glassnet_io.load_model(path)
-    metadata: dict[str, str] = {}
+    metadata: dict[str, Any] = {}
     if hasattr(glassnet_io, "read_metadata"):
-        metadata = {str(k): str(v) for k, v in dict(glassnet_io.read_metadata(path) or {}).items()}
+        raw = dict(glassnet_io.read_metadata(path) or {})
+        for key, value in raw.items():  # user metadata may sit at the top or in a nested dict
+            if isinstance(value, dict) and key in ("metadata", "user", "training"):
+                metadata.update({k: v for k, v in value.items() if k in ("class_names", "dataset")})
+        metadata.update({k: v for k, v in raw.items() if k in ("class_names", "dataset") and v is not None})
     return model, metadata
 
 
-def _class_names(metadata: dict[str, str], dataset: Any = None) -> list[str] | None:
+def _class_names(metadata: dict[str, Any], dataset: Any = None) -> list[str] | None:
     names = getattr(dataset, "class_names", None) if dataset is not None else None
     if names:
         return [str(n) for n in names]
-    raw = metadata.get("class_names")
-    if raw and raw != "null":
+    value = metadata.get("class_names")
+    if isinstance(value, str):
         try:
-            value = json.loads(raw)
+            value = json.loads(value)
         except json.JSONDecodeError:
             return None
-        if isinstance(value, list):
-            return [str(n) for n in value]
+    if isinstance(value, (list, tuple)) and value:
+        return [str(n) for n in value]
     return None
 
 
@@ -102,7 +106,7 @@ def _check_fits(x: np.ndarray, model: Any, source: str) -> np.ndarray:
     return x
 
 
-def _dataset_for_model(args: argparse.Namespace, metadata: dict[str, str]) -> tuple[str, Any]:
+def _dataset_for_model(args: argparse.Namespace, metadata: dict[str, Any]) -> tuple[str, Any]:
     name = args.dataset or metadata.get("dataset")
     if not name:
         raise ValueError("the model file does not record its dataset; pass --dataset NAME")
@@ -142,7 +146,7 @@ def _model_image(model: Any, path: str, invert: str) -> np.ndarray:
     return image
 
 
-def _test_predictions(model: Any, args: argparse.Namespace, metadata: dict[str, str]):
+def _test_predictions(model: Any, args: argparse.Namespace, metadata: dict[str, Any]):
     """(x_test, y_test, y_pred, class_names, dataset name) for a classifier on its test set."""
     from .training import predicted_classes
 
