@@ -33,7 +33,7 @@ def plot_kernels(
     tile = max(0.9, min(1.6, 10.0 / max(rows, cols)))
     fig = new_figure(max(3.0, tile * cols), tile * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, (label, kernel) in zip(axes.flat, tiles + [None] * (rows * cols - len(tiles))):
+    for ax, (label, kernel) in zip(axes.flat, tiles + [("", None)] * (rows * cols - len(tiles))):
         if kernel is None:
             ax.set_axis_off()
             continue
