@@ -105,13 +105,18 @@ def _paint(masks: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     return masks[:, None] * rgb[:, :, None, None].astype(np.uint8)
 
 
-def make_colors(n: int, seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
-    """n colour images (n, 3, 28, 28) uint8 and labels (n,) int64 = index into COLORS."""
+def make_colors(n: int, seed: int | np.random.Generator | None = 0, *, with_shapes: bool = False):
+    """n colour images (n, 3, 28, 28) uint8 and labels (n,) int64 = index into COLORS.
+
+    With ``with_shapes`` also returns the shape drawn in each image, (n,) int64 into
+    SHAPES (to see, say, whether thin lines are the ones a model gets wrong).
+    """
     rng = make_rng(seed)
     labels = _balanced(n, len(COLORS), rng)
-    shape_ids = _balanced(n, len(SHAPES), rng)  # independent of the label
+    shape_ids = _balanced(n, len(SHAPES), rng)  # drawn apart from the label: colour never depends on shape
     rgb = np.array(list(COLORS.values()), dtype=np.uint8)[labels]
-    return _paint(draw_shapes(shape_ids, rng), rgb), labels
+    images = _paint(draw_shapes(shape_ids, rng), rgb)
+    return (images, labels, shape_ids) if with_shapes else (images, labels)
 
 
 def make_shapes(n: int, seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
