@@ -292,7 +292,7 @@ class EarlyStopping(_Monitor):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:  # as Keras: stop after `patience` epochs without improvement
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.verbose:

@@ -22,7 +22,8 @@ later layer. The loop itself (batching, validation, callbacks) is in ``training.
 Randomness comes from one integer, ``model.seed``: layer ``i`` is initialised from
 ``default_rng([seed, 0, i])``; the shuffle of the e-th epoch this model ever trained is
 ``default_rng([seed, 1, e])``; a layer with its own generator (Dropout) gets
-``default_rng([seed, 2, e, i])`` at the start of that epoch. Nothing depends on a
+``default_rng([seed, 2, e, i])`` at the start of that epoch, and a DataLoader passed
+as x (and its Augment) ``default_rng([seed, 3, e, ...])``. Nothing depends on a
 generator's hidden state carried across epochs, so a model saved after epoch 2 and
 loaded again continues exactly as an uninterrupted run (``model.epochs_trained`` is
 saved with it).
@@ -46,8 +47,8 @@ __all__ = ["Sequential", "History"]
 
 from .callbacks import History  # noqa: E402  (re-exported: keras.callbacks.History lives beside the model)
 
-INIT_STREAM, SHUFFLE_STREAM, LAYER_STREAM = 0, 1, 2
-"""Sub-streams of the model's seed: weight init, per-epoch shuffling, per-epoch layer generators."""
+INIT_STREAM, SHUFFLE_STREAM, LAYER_STREAM, LOADER_STREAM = 0, 1, 2, 3
+"""Sub-streams of the model's seed: weight init, per-epoch shuffling, layer and DataLoader generators."""
 
 _model_counter = itertools.count(1)
 
@@ -99,7 +100,7 @@ class Sequential:
             _dry_run([layer], shape)
             self._build_layer(index, layer, shape)
         self.layers.append(layer)
-        layer.needs_input_grad = index != 0
+        self._set_gradient_flags()
 
     def build(self, input_shape: Sequence[int]) -> None:
         """Build every layer for per-sample ``input_shape`` (C, H, W) or (features,)."""
@@ -113,6 +114,18 @@ class Sequential:
         for index, layer in enumerate(self.layers):
             self._build_layer(index, layer, shape)
             shape = layer.output_shape
+        self._set_gradient_flags()
+
+    @property
+    def backward_start(self) -> int:
+        """Index of the first layer with parameters: the backward pass stops there (0 if none has any)."""
+        return next((i for i, layer in enumerate(self.layers) if layer.params), 0)
+
+    def _set_gradient_flags(self) -> None:
+        """No dL/dx below the first trainable layer: nothing there needs it (saves a matmul per step)."""
+        start = self.backward_start if self.built else 0
+        for index, layer in enumerate(self.layers):
+            layer.needs_input_grad = index > start
 
     def _build_layer(self, index: int, layer: Layer, shape: tuple[int, ...]) -> None:
         if layer.built:
@@ -161,8 +174,12 @@ class Sequential:
     __call__ = forward
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        """dL/doutput (N, *output_shape) -> dL/dinput, filling every layer's ``grads`` (None if skipped)."""
-        for layer in reversed(self.layers):
+        """dL/doutput (N, *output_shape) -> fills every layer's ``grads``, in reverse order.
+
+        The pass stops at the first layer with parameters (``backward_start``), which
+        computes no dL/dx: below it nothing is trainable, so None is returned.
+        """
+        for layer in reversed(self.layers[self.backward_start:]):
             grad = layer.backward(grad)
         return grad
 
@@ -187,10 +204,10 @@ class Sequential:
         if expected is not None and (x.ndim < 1 or tuple(x.shape[1:]) != expected):
             dims = ", ".join(map(str, expected))
             hint = ""
-            if x.ndim >= 1 and len(expected) >= 2 and tuple(x.shape[1:]) == expected[1:] and expected[0] == 1:
-                hint = "; add the channel axis, e.g. x[:, None] or x.reshape(-1, " + dims + ")"
-            elif tuple(x.shape) == expected:
+            if tuple(x.shape) == expected:
                 hint = "; for one sample add the batch axis, e.g. x[None]"
+            elif x.ndim >= 1 and len(expected) >= 2 and tuple(x.shape[1:]) == expected[1:] and expected[0] == 1:
+                hint = "; add the channel axis, e.g. x[:, None] or x.reshape(-1, " + dims + ")"
             elif x.ndim >= 2 and math.prod(x.shape[1:]) == math.prod(expected):
                 hint = f"; reshape it with x.reshape(-1, {dims})"
             raise ValueError(

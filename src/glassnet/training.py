@@ -96,7 +96,7 @@ def check_targets(model: Any, y: Any, n: int, what: str = "y") -> np.ndarray:
             if bad.size:
                 raise ValueError(
                     f"{what}: labels must be class indices in [0, {k}) (the model outputs {k} classes); "
-                    f"found {labels[bad[0]]!r} at sample {bad[0]} ({bad.size} labels out of range)"
+                    f"found {labels[bad[0]].item()!r} at sample {bad[0]} ({bad.size} labels out of range)"
                 )
         elif labels.ndim == 2:
             if labels.shape[1] != k:
@@ -186,7 +186,7 @@ def train_step(model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.nda
         out = layer.forward(out, True)
     loss = loss_fn.forward(out, yb)
     grad = loss_fn.backward()
-    for layer in reversed(trunk):
+    for layer in reversed(trunk[model.backward_start:]):  # nothing below the first trainable layer
         grad = layer.backward(grad)
     model.optimizer.step(model.named_params(), model.named_grads())
     return loss, out
@@ -218,6 +218,23 @@ def _seed_layer_generators(model: Any) -> None:
             if isinstance(own, (int, np.integer)) and own >= 0:
                 key.append(int(own))
             layer.rng = np.random.default_rng(key)
+
+
+def _seed_loader_generators(model: Any, loader: Any) -> None:
+    """Re-seed a DataLoader's (and its Augment's) generator from (model seed, epoch[, own seed]).
+
+    A loader's order then depends on the epoch number alone, not on how many epochs
+    it has already served, so a resumed run sees the same batches as an unbroken one.
+    """
+    from .model import LOADER_STREAM
+
+    for tag, owner in enumerate((loader, getattr(loader, "augment", None))):
+        if isinstance(getattr(owner, "rng", None), np.random.Generator):
+            own = getattr(owner, "seed", None)
+            key = [model.seed, LOADER_STREAM, model.epochs_trained, tag]
+            if isinstance(own, (int, np.integer)) and own >= 0:
+                key.append(int(own))
+            owner.rng = np.random.default_rng(key)
 
 
 def _shuffle_order(model: Any, n: int) -> np.ndarray:
@@ -309,8 +326,8 @@ def fit(
     for epoch in range(int(initial_epoch), int(epochs)):
         _seed_layer_generators(model)
         loader = getattr(train_source, "loader", None)
-        if loader is not None and hasattr(loader, "set_epoch"):
-            loader.set_epoch(model.epochs_trained)
+        if loader is not None:
+            _seed_loader_generators(model, loader)
         hooks.on_epoch_begin(epoch)
         order = _shuffle_order(model, train_source.num_samples) if (shuffle and isinstance(train_source, ArraySource)) else None
         totals = _Totals(metric_names)
