@@ -231,3 +231,14 @@ def test_glassnet_command_has_viz(tmp_path):
     assert cli.main(["viz", "conv-relu-pool", "--out", str(out)]) == 0
     assert out.is_file()
     assert cli.main(["viz", "curves", str(tmp_path / "missing.json")]) == 1
+
+
+def test_real_mnist_samples_and_numbers(tmp_path, data_dir, capsys):
+    """Through glassnet.data.load: the course's (1, 28, 28) digit as floats in [0, 1]."""
+    fig = draw(["samples", "--dataset", "mnist", "--count", "10"])
+    assert len(image_axes(fig)) == 10
+    assert [ax.get_title() for ax in image_axes(fig)][:3] == ["5", "0", "4"]  # MNIST's first training labels
+    run(["numbers", "--dataset", "MNIST"], tmp_path / "numbers.png")
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.startswith("shape (1, 28, 28), dtype float32, min 0.00, max 1.00")
+    assert len(image_axes(draw(["samples", "--dataset", "fashion-mnist", "--count", "4"]))) == 4
