@@ -1,0 +1,15 @@
+"""The web demo: draw a digit and watch the network think (``glassnet demo``).
+
+* ``preprocess`` – a drawing -> an MNIST-style 28x28 input (NumPy);
+* ``inference``  – ``DemoModel``: prediction, activations, model description (no HTTP);
+* ``encode``     – feature maps as compact 8-bit base64 JSON;
+* ``server``     – the FastAPI app (``create_app``) and its JSON API, uvicorn runners;
+* ``static/``    – the page: plain HTML, CSS and JavaScript, no build step;
+* ``commands``   – the ``glassnet demo`` sub-command; ``modelfile`` – the shipped LeNet-5.
+
+The web stack is imported only when a server is created, so ``import glassnet.demo``
+stays light.
+"""
+from .preprocess import preprocess_drawing
+
+__all__ = ["preprocess_drawing"]

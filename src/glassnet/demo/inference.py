@@ -1,0 +1,133 @@
+"""The demo's view of a model: what it is (``describe``) and what it does with a drawing (``run``).
+
+Nothing here knows about HTTP: ``DemoModel.run`` takes a grid of ink values and returns
+a JSON-ready dict, so it can be tested and timed on its own (see
+benchmarks/bench_demo_latency.py).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..layers.activations import softmax
+from .encode import encode_maps
+from .preprocess import MNIST_STYLE, Style, image_size, preprocess_drawing, to_model_input
+
+
+def _window(layer: Any, input_shape: tuple[int, ...]) -> dict[str, list[int]] | None:
+    """For a conv or pooling layer: its window {kernel, stride, pad (top, left)}; None for other layers."""
+    config = layer.get_config()
+    if "kernel_size" not in config and "pool_size" not in config:
+        return None
+    from ..backend import pair
+    from ..ops.conv import resolve_padding
+
+    kernel = pair(config.get("kernel_size", config.get("pool_size")), "kernel_size")
+    stride = pair(config.get("stride", config.get("strides")) or kernel, "stride")
+    padding = config.get("padding", 0)
+    top, _, left, _ = resolve_padding(padding, kernel, stride, tuple(input_shape[-2:]))
+    return {"kernel": list(kernel), "stride": list(stride), "pad": [top, left]}
+
+
+class DemoModel:
+    """A built glassnet image classifier, its class names, and the steps from drawing to activations."""
+
+    def __init__(
+        self, model: Any, class_names: Sequence[str] | None = None, name: str = "model", style: Style = MNIST_STYLE
+    ):
+        self.model = model
+        self.name = name
+        self.style = style
+        layers = list(model.layers)
+        if not layers or not all(layer.built for layer in layers):
+            raise ValueError(f"the demo needs a built model (every layer's shapes known); '{name}' is not built")
+        self.input_shape: tuple[int, ...] = tuple(int(d) for d in layers[0].input_shape)
+        self.image_size = image_size(self.input_shape)
+        output_shape = tuple(layers[-1].output_shape)
+        if len(output_shape) != 1:
+            raise ValueError(
+                f"the demo shows classifiers: expected the last layer to output class scores (K,), "
+                f"got per-sample shape {output_shape} from {layers[-1].describe()}"
+            )
+        num_classes = output_shape[0]
+        names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(num_classes)]
+        if len(names) != num_classes:
+            raise ValueError(f"'{name}' has {num_classes} outputs but {len(names)} class names were given: {names}")
+        self.class_names = names
+        self.ends_with_softmax = type(layers[-1]).__name__ == "Softmax"
+
+    @property
+    def layers(self) -> list[Any]:
+        """The model's layers, in order."""
+        return list(self.model.layers)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready summary: name, input shape, class names, every layer (and every conv layer's kernels)."""
+        layers = []
+        shape = self.input_shape
+        for layer in self.layers:
+            info: dict[str, Any] = {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "input_shape": list(shape),
+                "output_shape": [int(d) for d in layer.output_shape],
+                "parameters": layer.count_params(),
+            }
+            window = _window(layer, shape)
+            if window is not None:
+                info["window"] = window
+            weights = layer.params.get("W")
+            if weights is not None and weights.ndim == 4:
+                # (OC, C, KH, KW): one map per (out, in) pair, each scaled on its own.
+                oc, c, kh, kw = weights.shape
+                info["kernels"] = encode_maps(weights.reshape(oc * c, kh, kw))
+                info["kernels"]["shape"] = [oc, c, kh, kw]
+            layers.append(info)
+            shape = tuple(int(d) for d in layer.output_shape)
+        return {
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "image_size": list(self.image_size),
+            "classes": self.class_names,
+            "preprocessing": self.style.describe(self.image_size),
+            "parameters": int(sum(layer.count_params() for layer in self.layers)),
+            "layers": layers,
+        }
+
+    def forward(self, image: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(H, W) preprocessed image -> (probabilities (K,), every layer's output for this one sample)."""
+        outputs = self.model.activations(to_model_input(image, self.input_shape))
+        scores = outputs[-1][0]
+        probabilities = scores if self.ends_with_softmax else softmax(scores[None, :])[0]
+        return probabilities, [out[0] for out in outputs]
+
+    def run(self, pixels: np.ndarray, with_activations: bool = True) -> dict[str, Any]:
+        """(H, W) ink values in [0, 255] -> JSON-ready prediction, preprocessed input and activations."""
+        start = time.perf_counter()
+        image = preprocess_drawing(pixels, self.image_size, style=self.style)
+        preprocessed = time.perf_counter()
+        probabilities, outputs = self.forward(image)
+        best = int(np.argmax(probabilities))
+        result: dict[str, Any] = {
+            "empty": not bool(image.any()),
+            "prediction": {
+                "index": best,
+                "label": self.class_names[best],
+                "probability": float(probabilities[best]),
+            },
+            "probabilities": [float(p) for p in probabilities],
+            "input": encode_maps(image[None], value_range=(0.0, 1.0)),
+        }
+        if with_activations:
+            result["activations"] = [
+                {"layer": layer.name, "type": type(layer).__name__, **encode_maps(out)}
+                for layer, out in zip(self.layers, outputs)
+            ]
+        done = time.perf_counter()
+        result["timing_ms"] = {
+            "preprocess": round((preprocessed - start) * 1e3, 3),
+            "model_and_encoding": round((done - preprocessed) * 1e3, 3),
+        }
+        return result
