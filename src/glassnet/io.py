@@ -8,7 +8,8 @@ The file is a plain safetensors file (https://github.com/huggingface/safetensors
 * string metadata: ``format`` = "glassnet-model", ``format_version``,
   ``glassnet_version``, ``architecture`` (JSON: layer class names and their
   ``get_config()``, input shape, seed), ``compile`` (JSON: optimizer and loss
-  configs, metric names), ``training`` (JSON: epochs trained) and ``checksum``
+  configs, metric names), ``training`` (JSON: epochs trained), ``user`` (JSON: the caller's
+  extra facts, e.g. class names and dataset) and ``checksum``
   (SHA-256 over every tensor, so flipped bits in the weights are caught).
 
 Loading reads JSON and raw arrays only: layer classes are looked up by name in
@@ -88,8 +89,12 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
     }
 
 
-def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = True) -> None:
-    """Write weights, architecture, compile settings and (optionally) optimizer state to one file, atomically."""
+def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = True,
+               metadata: dict[str, Any] | None = None) -> None:
+    """Write weights, architecture, compile settings and (optionally) optimizer state to one file, atomically.
+
+    ``metadata``: extra JSON-safe facts (e.g. class_names, dataset) kept under ``user``.
+    """
     from . import __version__
 
     model._require_built("save_model")
@@ -113,6 +118,7 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
         "training": json.dumps({"epochs_trained": int(model.epochs_trained),
                                 "optimizer_state": bool(include_optimizer and model.optimizer is not None)}),
         "checksum": _checksum(tensors),
+        "user": json.dumps(metadata or {}),
     }
     _atomic_save(tensors, metadata, path)
 
@@ -238,7 +244,7 @@ def _parse_metadata(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
         raise _bad(path, f"it uses format version {version}, newer than this glassnet "
                          f"reads ({FORMAT_VERSION}); upgrade glassnet")
     parsed: dict[str, Any] = {"format_version": version, "glassnet_version": metadata.get("glassnet_version")}
-    for key in ("architecture", "compile", "training"):
+    for key in ("architecture", "compile", "training", "user"):
         try:
             parsed[key] = json.loads(metadata.get(key, "null"))
         except (ValueError, RecursionError):
