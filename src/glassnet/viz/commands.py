@@ -169,6 +169,8 @@ def draw_samples(args: argparse.Namespace):
 
     ds = load_dataset(args.dataset)
     x, y = _split(ds, args.split)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dataset {args.dataset!r} holds samples of shape {x.shape[1:]}, not images")
     start = _pick(x, args.start, f"the {args.split} set")
     names = _class_names({}, ds)
     labels = y[start : start + args.count] if names else None  # regression targets are no labels

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..metrics import confusion_matrix, per_class_accuracy
+from ..metrics import per_class_accuracy
 from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image
 
 
