@@ -8,5 +8,6 @@ from . import callbacks, metrics, io
 from . import data
 from .model import Sequential
 from .io import load_model
+from . import zoo
 
 __version__ = "0.1.0"

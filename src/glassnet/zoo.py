@@ -1,0 +1,303 @@
+"""The named models of the course, each a function returning an uncompiled ``Sequential``.
+
+Convention: every classifier here ends with a Dense layer of ``num_classes`` raw
+scores (logits), not with Softmax, and is trained with the loss ``'cross_entropy'``
+(softmax and log fused, as PyTorch's ``nn.CrossEntropyLoss``: stable for any logit).
+``model.predict`` therefore returns logits; ``glassnet.layers.activations.softmax``
+turns them into probabilities. The regression model ends with one linear neuron and
+uses ``'mse'``. Where the course's code put a ReLU after the last layer (its
+``Perceptron`` and ``LeNet``), it is left out here: a ReLU on logits clips every
+negative score to 0 and only slows training down.
+
+``MODELS`` maps each name to a ``ModelSpec``: the builder, the dataset it was made for,
+a one-line description, and the ``Training`` settings ``glassnet train`` uses by default.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+from .layers import (
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Flatten,
+    Layer,
+    MaxPool2D,
+    ReLU,
+)
+from .model import Sequential
+
+Shape = tuple[int, ...]
+
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "Training",
+    "build",
+    "get_spec",
+    "perceptron",
+    "mlp",
+    "mlp_keras",
+    "linear_regression",
+    "lenet5",
+    "color_dnn",
+    "color_cnn",
+    "shape_cnn",
+    "mnist_cnn",
+    "fashion_cnn",
+    "cifar_net",
+    "vgg16",
+    "VGG16_CONFIG",
+]
+
+MNIST_SHAPE: Shape = (1, 28, 28)
+CIFAR_SHAPE: Shape = (3, 32, 32)
+
+
+# ---------------------------------------------------------------------------------
+# MLPs (Module 7 and the Keras lessons)
+# ---------------------------------------------------------------------------------
+def perceptron(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Module 7's single-layer perceptron: (N, 1, 28, 28) -> Flatten -> Dense(10) logits."""
+    return Sequential([Flatten(name="flatten"), Dense(num_classes, name="fc1")], input_shape=input_shape, seed=seed)
+
+
+def mlp(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Module 7's MLP: 784 -> 512 -> ReLU -> 512 -> ReLU -> 10 logits."""
+    layers: list[Layer] = [
+        Flatten(name="flatten"),
+        Dense(512, name="fc1"), ReLU(name="relu1"),
+        Dense(512, name="fc2"), ReLU(name="relu2"),
+        Dense(num_classes, name="fc3"),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def mlp_keras(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """The Keras lesson's MNIST MLP: 784 -> 128 -> ReLU -> 128 -> ReLU -> 10 logits (118,282 parameters)."""
+    layers: list[Layer] = [
+        Flatten(name="flatten"),
+        Dense(128, name="dense"), ReLU(name="relu"),
+        Dense(128, name="dense_1"), ReLU(name="relu_1"),
+        Dense(num_classes, name="dense_2"),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def linear_regression(*, num_features: int = 13, input_shape: Shape | None = None,
+                      seed: int | None = None) -> Sequential:
+    """The Keras lesson's single neuron y' = x·w + b: (N, num_features) -> (N, 1)."""
+    shape = tuple(input_shape) if input_shape is not None else (int(num_features),)
+    return Sequential([Dense(1, name="dense")], input_shape=shape, seed=seed)
+
+
+# ---------------------------------------------------------------------------------
+# LeNet-5 (Module 8) and the PyTorch CIFAR-10 tutorial net
+# ---------------------------------------------------------------------------------
+def _lenet_layers(num_classes: int, first_padding: int) -> list[Layer]:
+    return [
+        Conv2D(6, 5, padding=first_padding, name="conv1"), ReLU(name="relu1"), MaxPool2D(2, name="pool1"),
+        Conv2D(16, 5, name="conv2"), ReLU(name="relu2"), MaxPool2D(2, name="pool2"),
+        Flatten(name="flatten"),
+        Dense(120, name="fc1"), ReLU(name="relu3"),
+        Dense(84, name="fc2"), ReLU(name="relu4"),
+        Dense(num_classes, name="fc3"),
+    ]
+
+
+def lenet5(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """LeNet-5 (Module 8), ReLU as in the course's LeNet_model.py: (N, 1, 28, 28) -> (N, 10) logits.
+
+    conv 6@5x5 pad 2 -> 6x28x28, max-pool 2 -> 6x14x14, conv 16@5x5 -> 16x10x10,
+    max-pool 2 -> 16x5x5 = 400, then 120, 84, 10: 61,706 parameters.
+    """
+    return Sequential(_lenet_layers(num_classes, first_padding=2), input_shape=input_shape, seed=seed)
+
+
+def cifar_net(*, num_classes: int = 10, input_shape: Shape = CIFAR_SHAPE, seed: int | None = None) -> Sequential:
+    """The PyTorch CIFAR-10 tutorial net: (N, 3, 32, 32) -> conv 6@5x5, pool, conv 16@5x5, pool, 120, 84, 10."""
+    return Sequential(_lenet_layers(num_classes, first_padding=0), input_shape=input_shape, seed=seed)
+
+
+# ---------------------------------------------------------------------------------
+# The step-8 networks (colour, shape, MNIST and Fashion-MNIST experiments)
+# ---------------------------------------------------------------------------------
+def color_dnn(*, num_classes: int = 6, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Step 8's colour DNN on grayscale images: 784 -> 128 -> ReLU -> 64 -> ReLU -> 6 logits."""
+    layers: list[Layer] = [
+        Flatten(name="flatten"),
+        Dense(128, kernel_initializer="he_normal", name="f1"), ReLU(name="relu1"),
+        Dense(64, kernel_initializer="he_normal", name="f2"), ReLU(name="relu2"),
+        Dense(num_classes, kernel_initializer="he_normal", name="f3"),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def _fc_bn_head(num_classes: int, hidden: int = 32, index: int = 3) -> list[Layer]:
+    """Step 8's classifier head: Flatten, FC hidden, BatchNorm, ReLU, FC num_classes."""
+    return [
+        Flatten(name="flatten"),
+        Dense(hidden, kernel_initializer="he_normal", name=f"f{index}"),
+        BatchNorm(name=f"bn{index}"), ReLU(name=f"relu{index}"),
+        Dense(num_classes, kernel_initializer="he_normal", name=f"f{index + 1}"),
+    ]
+
+
+def color_cnn(*, num_classes: int = 6, input_shape: Shape = (3, 28, 28), seed: int | None = None) -> Sequential:
+    """Step 8's colour CNN (table 18-1): conv 2@1x1, ReLU, pool, conv 3@3x3, ReLU, pool, FC 32+BN+ReLU, 6."""
+    layers: list[Layer] = [
+        Conv2D(2, 1, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
+        Conv2D(3, 3, name="c2"), ReLU(name="relu2"), MaxPool2D(2, name="p2"),
+        *_fc_bn_head(num_classes),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def shape_cnn(*, num_classes: int = 5, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Step 8's shape CNN: conv 8@3x3 pad 1, ReLU, pool, conv 16@3x3, ReLU, pool, FC 32+BN+ReLU, 5."""
+    layers: list[Layer] = [
+        Conv2D(8, 3, padding=1, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
+        Conv2D(16, 3, name="c2"), ReLU(name="relu2"), MaxPool2D(2, name="p2"),
+        *_fc_bn_head(num_classes),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def mnist_cnn(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Step 8's MNIST CNN: conv 8@5x5, ReLU, pool, conv 16@5x5, ReLU, pool, FC 32+BN+ReLU, 10."""
+    layers: list[Layer] = [
+        Conv2D(8, 5, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
+        Conv2D(16, 5, name="c2"), ReLU(name="relu2"), MaxPool2D(2, name="p2"),
+        *_fc_bn_head(num_classes),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+def fashion_cnn(*, num_classes: int = 10, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
+    """Step 8's Fashion-MNIST CNN: conv 32@3x3, ReLU, pool, FC 128, ReLU, 10."""
+    layers: list[Layer] = [
+        Conv2D(32, 3, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
+        Flatten(name="flatten"),
+        Dense(128, name="f2"), ReLU(name="relu2"),
+        Dense(num_classes, name="f3"),
+    ]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+# ---------------------------------------------------------------------------------
+# VGG-16 for CIFAR-10
+# ---------------------------------------------------------------------------------
+VGG16_CONFIG: tuple[int | str, ...] = (
+    64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M",
+)
+"""Output channels of each 3x3 conv (padding 1, then BatchNorm and ReLU); 'M' is a 2x2 max-pool."""
+
+
+def vgg16(*, num_classes: int = 10, input_shape: Shape = CIFAR_SHAPE, seed: int | None = None) -> Sequential:
+    """VGG-16 for CIFAR-10 (the report's variant): 13 conv 3x3 + BatchNorm + ReLU, 5 max-pools, Dense(512 -> 10).
+
+    After five pools a 32x32 image is 512x1x1, so the classifier is one Dense layer,
+    as in the report's ``nn.Linear(512, 10)``. (The report's trailing 1x1 average
+    pool changes nothing and is left out.)
+    """
+    layers: list[Layer] = []
+    block, index = 1, 1
+    for item in VGG16_CONFIG:
+        if item == "M":
+            layers.append(MaxPool2D(2, name=f"pool{block}"))
+            block, index = block + 1, 1
+            continue
+        suffix = f"{block}_{index}"
+        layers += [
+            Conv2D(int(item), 3, padding=1, name=f"conv{suffix}"),
+            BatchNorm(name=f"bn{suffix}"),
+            ReLU(name=f"relu{suffix}"),
+        ]
+        index += 1
+    layers += [Flatten(name="flatten"), Dense(num_classes, name="classifier")]
+    return Sequential(layers, input_shape=input_shape, seed=seed)
+
+
+# ---------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Training:
+    """The default training settings of a zoo model (what ``glassnet train`` uses)."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    epochs: int = 5
+    batch_size: int = 64
+    loss: str = "cross_entropy"
+    metrics: tuple[str, ...] = ("accuracy",)
+    validation_split: float = 0.0
+
+
+class ModelSpec(NamedTuple):
+    """One zoo entry: how to build it, what it was made for, and how to train it by default."""
+
+    builder: Callable[..., Sequential]
+    dataset: str
+    description: str
+    training: Training
+
+    @property
+    def task(self) -> str:
+        """'regression' when the loss is a regression loss, else 'classification'."""
+        return "regression" if self.training.loss in ("mse", "mean_squared_error") else "classification"
+
+    @property
+    def input_shape(self) -> Shape | None:
+        """The builder's default per-sample input shape (C, H, W) or (features,)."""
+        default = inspect.signature(self.builder).parameters.get("input_shape")
+        if default is None or default.default is None:
+            return None
+        return tuple(default.default)
+
+
+MODELS: dict[str, ModelSpec] = {
+    "perceptron": ModelSpec(perceptron, "mnist", "Module 7: one Dense layer, 784 -> 10",
+                            Training("sgd", 0.1, 5, 64)),
+    "mlp": ModelSpec(mlp, "mnist", "Module 7: MLP 784 -> 512 -> 512 -> 10, ReLU",
+                     Training("sgd", 0.1, 5, 64)),
+    "mlp_keras": ModelSpec(mlp_keras, "mnist", "Keras lesson: MLP 784 -> 128 -> 128 -> 10, ReLU",
+                           Training("rmsprop", 1e-3, 5, 64)),
+    "linear_regression": ModelSpec(linear_regression, "boston", "Keras lesson: one neuron y = x·w + b (Boston housing)",
+                                   Training("rmsprop", 5e-3, 100, 16, loss="mse", metrics=("mae",),
+                                            validation_split=0.3)),
+    "lenet5": ModelSpec(lenet5, "mnist", "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10",
+                        Training("adam", 1e-3, 2, 64)),
+    "color_dnn": ModelSpec(color_dnn, "colors", "Step 8: colour DNN on grayscale, 784 -> 128 -> 64 -> 6",
+                           Training("sgd", 0.01, 20, 16)),
+    "color_cnn": ModelSpec(color_cnn, "colors", "Step 8: colour CNN, conv 2@1x1, conv 3@3x3, FC 32 + BatchNorm, 6",
+                           Training("sgd", 0.1, 10, 16)),
+    "shape_cnn": ModelSpec(shape_cnn, "shapes", "Step 8: shape CNN, conv 8@3x3 pad 1, conv 16@3x3, FC 32 + BatchNorm, 5",
+                           Training("sgd", 0.1, 10, 16)),
+    "mnist_cnn": ModelSpec(mnist_cnn, "mnist", "Step 8: MNIST CNN, conv 8@5x5, conv 16@5x5, FC 32 + BatchNorm, 10",
+                           Training("adam", 1e-3, 2, 64)),
+    "fashion_cnn": ModelSpec(fashion_cnn, "fashion_mnist", "Step 8: Fashion-MNIST CNN, conv 32@3x3, pool, FC 128, 10",
+                             Training("adam", 1e-3, 3, 64)),
+    "cifar_net": ModelSpec(cifar_net, "cifar10", "PyTorch tutorial: CIFAR-10 net, conv 6@5x5, conv 16@5x5, 120, 84, 10",
+                           Training("adam", 1e-3, 10, 64)),
+    "vgg16": ModelSpec(vgg16, "cifar10", "VGG-16 for CIFAR-10: 13 conv 3x3 + BatchNorm, 5 max-pools, Dense 10",
+                       Training("adam", 1e-3, 10, 128)),
+}
+"""Every zoo model by name."""
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The zoo entry for ``name``; KeyError listing the known names if there is none."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; expected one of: {', '.join(MODELS)}") from None
+
+
+def build(name: str, **kwargs) -> Sequential:
+    """Build zoo model ``name``, passing only the keyword arguments its builder accepts."""
+    builder = get_spec(name).builder
+    accepted = inspect.signature(builder).parameters
+    return builder(**{k: v for k, v in kwargs.items() if k in accepted and v is not None})

@@ -1,0 +1,146 @@
+"""The model zoo: every model builds, maps a batch to the right output shape, has the course's parameter count.
+
+Parameter counts are worked out by hand below from the architectures in the course
+(conv: out·in·KH·KW + out; Dense: in·out + out; BatchNorm: γ and β, 2 per channel;
+running statistics are buffers, not parameters).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glassnet import zoo
+
+
+def conv(c_in: int, c_out: int, k: int) -> int:
+    """Weights out·in·k·k plus one bias per filter."""
+    return c_out * c_in * k * k + c_out
+
+
+def dense(n_in: int, n_out: int) -> int:
+    """Weights in·out plus one bias per unit."""
+    return n_in * n_out + n_out
+
+
+def bn(channels: int) -> int:
+    """γ and β per channel."""
+    return 2 * channels
+
+
+EXPECTED_PARAMS = {
+    # 784 -> 10
+    "perceptron": dense(784, 10),  # 7,850
+    # 784 -> 512 -> 512 -> 10
+    "mlp": dense(784, 512) + dense(512, 512) + dense(512, 10),  # 669,706
+    # Keras lesson's summary: 100,480 + 16,512 + 1,290
+    "mlp_keras": 118_282,
+    # one neuron on Boston's 13 features
+    "linear_regression": dense(13, 1),  # 14
+    # 1x28x28 -conv 6@5 pad 2-> 6x28x28 -pool-> 6x14x14 -conv 16@5-> 16x10x10 -pool-> 16x5x5 = 400
+    "lenet5": 61_706,
+    # grayscale 784 -> 128 -> 64 -> 6
+    "color_dnn": dense(784, 128) + dense(128, 64) + dense(64, 6),  # 109,126
+    # 3x28x28 -conv 2@1-> 2x28x28 -pool-> 2x14x14 -conv 3@3-> 3x12x12 -pool-> 3x6x6 = 108
+    "color_cnn": conv(3, 2, 1) + conv(2, 3, 3) + dense(108, 32) + bn(32) + dense(32, 6),  # 3,815
+    # 1x28x28 -conv 8@3 pad 1-> 8x28x28 -pool-> 8x14x14 -conv 16@3-> 16x12x12 -pool-> 16x6x6 = 576
+    "shape_cnn": conv(1, 8, 3) + conv(8, 16, 3) + dense(576, 32) + bn(32) + dense(32, 5),  # 19,941
+    # 1x28x28 -conv 8@5-> 8x24x24 -pool-> 8x12x12 -conv 16@5-> 16x8x8 -pool-> 16x4x4 = 256
+    "mnist_cnn": conv(1, 8, 5) + conv(8, 16, 5) + dense(256, 32) + bn(32) + dense(32, 10),  # 12,042
+    # 1x28x28 -conv 32@3-> 32x26x26 -pool-> 32x13x13 = 5,408
+    "fashion_cnn": conv(1, 32, 3) + dense(5408, 128) + dense(128, 10),  # 693,962
+    # 3x32x32 -conv 6@5-> 6x28x28 -pool-> 6x14x14 -conv 16@5-> 16x10x10 -pool-> 16x5x5 = 400
+    "cifar_net": conv(3, 6, 5) + conv(6, 16, 5) + dense(400, 120) + dense(120, 84) + dense(84, 10),  # 62,006
+    # 13 convs 3x3 (+BatchNorm each): 3->64->64, 128x2, 256x3, 512x3, 512x3; after 5 pools 512x1x1
+    "vgg16": (conv(3, 64, 3) + conv(64, 64, 3) + conv(64, 128, 3) + conv(128, 128, 3)
+              + conv(128, 256, 3) + 2 * conv(256, 256, 3)
+              + conv(256, 512, 3) + 2 * conv(512, 512, 3) + 3 * conv(512, 512, 3)
+              + bn(64) * 2 + bn(128) * 2 + bn(256) * 3 + bn(512) * 6
+              + dense(512, 10)),  # 14,728,266
+}
+
+INPUTS = {
+    "linear_regression": (13,),
+    "color_cnn": (3, 28, 28),
+    "cifar_net": (3, 32, 32),
+    "vgg16": (3, 32, 32),
+}
+OUTPUTS = {"linear_regression": 1, "color_dnn": 6, "color_cnn": 6, "shape_cnn": 5}
+
+
+def test_the_arithmetic_matches_the_course_numbers():
+    assert EXPECTED_PARAMS["lenet5"] == conv(1, 6, 5) + conv(6, 16, 5) + dense(400, 120) + dense(120, 84) + dense(84, 10)
+    assert EXPECTED_PARAMS["mlp_keras"] == dense(784, 128) + dense(128, 128) + dense(128, 10)
+    assert conv(3, 64, 3) + conv(64, 64, 3) == 38_720  # the well-known VGG-16 first block
+    assert EXPECTED_PARAMS["vgg16"] == 14_728_266
+
+
+def test_every_zoo_model_is_listed_and_tested():
+    assert set(zoo.MODELS) == set(EXPECTED_PARAMS)
+
+
+@pytest.mark.parametrize("name", [n for n in EXPECTED_PARAMS if n != "vgg16"])
+def test_output_shape_and_parameter_count(name, rng):
+    model = zoo.build(name, seed=0)
+    assert model.count_params() == EXPECTED_PARAMS[name], f"{name}: {model.count_params():,} parameters"
+    shape = INPUTS.get(name, (1, 28, 28))
+    assert tuple(model.input_shape) == shape
+    x = rng.random((3, *shape), dtype=np.float32)
+    y = model.predict(x)
+    assert y.shape == (3, OUTPUTS.get(name, 10))
+    assert y.dtype == np.float32
+    assert np.all(np.isfinite(y))
+
+
+def test_vgg16_shapes_and_parameter_count(rng):
+    model = zoo.vgg16(seed=0)
+    assert model.count_params() == EXPECTED_PARAMS["vgg16"]
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    pools = [layer for layer in model.layers if type(layer).__name__ == "MaxPool2D"]
+    norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNorm"]
+    assert (len(convs), len(pools), len(norms)) == (13, 5, 13)
+    assert tuple(pools[-1].output_shape) == (512, 1, 1)
+    y = model.predict(rng.random((2, 3, 32, 32), dtype=np.float32))
+    assert y.shape == (2, 10) and y.dtype == np.float32
+
+
+def test_lenet5_layer_shapes_follow_the_course():
+    model = zoo.lenet5(seed=0)
+    shapes = {layer.name: tuple(layer.output_shape) for layer in model.layers}
+    assert shapes["conv1"] == (6, 28, 28)
+    assert shapes["pool1"] == (6, 14, 14)
+    assert shapes["conv2"] == (16, 10, 10)
+    assert shapes["pool2"] == (16, 5, 5)
+    assert shapes["fc3"] == (10,)
+    assert type(model.layers[1]).__name__ == "ReLU"  # as in the course's LeNet_model.py
+    assert type(model.layers[-1]).__name__ == "Dense"  # logits: trained with 'cross_entropy'
+
+
+def test_num_classes_and_input_shape_are_arguments():
+    model = zoo.lenet5(num_classes=5, input_shape=(1, 32, 32), seed=0)
+    assert tuple(model.output_shape) == (5,)
+    assert tuple(model.layers[5].output_shape) == (16, 6, 6)  # 32 -> 32 -> 16 -> 12 -> 6
+
+
+def test_same_seed_same_weights_and_builders_are_uncompiled():
+    a, b = zoo.mnist_cnn(seed=3), zoo.mnist_cnn(seed=3)
+    for la, lb in zip(a.layers, b.layers):
+        for key in la.params:
+            np.testing.assert_array_equal(la.params[key], lb.params[key])
+    assert getattr(a, "optimizer", None) is None
+
+
+def test_registry_entries_are_consistent():
+    for name, spec in zoo.MODELS.items():
+        assert spec.description and spec.dataset
+        assert spec.training.epochs >= 1 and spec.training.batch_size >= 1 and spec.training.lr > 0
+        assert spec.task == ("regression" if name == "linear_regression" else "classification")
+
+
+def test_unknown_model_name_lists_the_known_ones():
+    with pytest.raises(KeyError, match="lenet5"):
+        zoo.get_spec("lenet6")
+
+
+def test_a_model_that_cannot_take_the_input_says_so():
+    with pytest.raises(ValueError):
+        zoo.vgg16(input_shape=(3, 16, 16), seed=0)  # five 2x2 pools shrink 16 to 0
