@@ -242,3 +242,22 @@ def test_real_mnist_samples_and_numbers(tmp_path, data_dir, capsys):
     header = capsys.readouterr().out.splitlines()[0]
     assert header.startswith("shape (1, 28, 28), dtype float32, min 0.00, max 1.00")
     assert len(image_axes(draw(["samples", "--dataset", "fashion-mnist", "--count", "4"]))) == 4
+
+
+def test_dataset_and_class_names_come_from_the_model_file(tmp_path, fake_data):
+    import glassnet
+    from glassnet import io as glassnet_io
+    from glassnet.layers import Conv2D, Dense, Flatten
+
+    model = glassnet.Sequential([Conv2D(2, 3, input_shape=(1, 12, 12)), Flatten(), Dense(3)], seed=2)
+    path = tmp_path / "named.safetensors"
+    try:
+        glassnet_io.save_model(model, str(path), metadata={"dataset": "tiny", "class_names": '["x", "y", "z"]'})
+    except TypeError:
+        pytest.skip("glassnet.io.save_model takes no metadata")
+    fig = draw(["confusion", str(path)])  # no --dataset: the one saved with the model
+    assert sum(int(t.get_text()) for t in fig.axes[0].texts) == len(fake_data["tiny"].x_test)
+    picture = tmp_path / "digit.png"
+    PIL.fromarray(np.full((12, 12), 30, np.uint8)).save(picture)
+    fig = draw(["probabilities", str(path), str(picture)])
+    assert [t.get_text() for t in fig.axes[-1].get_yticklabels()] == ["x", "y", "z"]
