@@ -157,7 +157,8 @@ def test_loader_download_failure_explains_everything(server, tmp_path, monkeypat
     monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
     monkeypatch.delenv("GLASSNET_OFFLINE", raising=False)
     serve_fake_mnist(server, tmp_path)
-    server.routes["/mnist/train-images-idx3-ubyte.gz"] = (server.routes["/mnist/train-images-idx3-ubyte.gz"][0], "truncate")
+    body, _ = server.routes["/mnist/train-images-idx3-ubyte.gz"]
+    server.routes["/mnist/train-images-idx3-ubyte.gz"] = (body, "truncate")
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist(cache_dir=tmp_path / "cache", mirrors=[server.url + "/mnist/"], verify=False, timeout=5)
     message = str(info.value)

@@ -108,7 +108,8 @@ def test_wrong_dimensions_and_image_size_are_rejected(tmp_path):
 
 
 def test_truncated_and_corrupted_gzip_name_the_file(tmp_path):
-    path = write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.arange(4 * 784, dtype=np.uint8).reshape(4, 28, 28) % 251)
+    images = (np.arange(4 * 784) % 251).astype(np.uint8).reshape(4, 28, 28)
+    path = write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
     good = path.read_bytes()
     path.write_bytes(good[: len(good) // 2])
     with pytest.raises(DatasetError, match=r"t10k-images-idx3-ubyte\.gz is not a complete gzip file"):

@@ -124,9 +124,10 @@ class Augment:
 
 
 def default_augmentation(dataset: str, input_shape: tuple[int, ...], seed: int | None = None) -> Augment:
-    """The usual augmentation for a dataset's images (C, H, W): crop with padding H // 8, plus flips where mirroring keeps the class."""
+    """The usual augmentation for images (C, H, W): crop with padding H // 8, flips where mirroring keeps the class."""
     if len(input_shape) != 3:
-        raise ValueError(f"augmentation needs images (C, H, W); dataset {dataset!r} has samples of shape {tuple(input_shape)}")
+        raise ValueError(f"augmentation needs images (C, H, W); dataset {dataset!r} has samples of shape "
+                         f"{tuple(input_shape)}")
     key = dataset.strip().lower().replace("-", "_")
     # Digits change meaning when mirrored; clothes, objects and the synthetic shapes do not.
     flip = key not in ("mnist",)

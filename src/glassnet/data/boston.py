@@ -108,7 +108,7 @@ def load_boston(
         if downloads_allowed(download):
             urls = [(m if m.endswith("/") else m + "/") + FILE for m in (mirrors or MIRRORS)]
             try:
-                path = download_file(urls, cache.folder / FILE, timeout=timeout,
+                path = download_file(urls, cache.folder / FILE, timeout=timeout, quiet=False,
                                      check=lambda p: read_boston_csv(p, verify=verify, hint="bad mirror"))
                 found = (path, cache)
             except DownloadError as exc:

@@ -159,7 +159,7 @@ def locate_cifar10(
         urls = [(m if m.endswith("/") else m + "/") + ARCHIVE for m in (mirrors or MIRRORS)]
         try:
             archive = download_file(urls, cache.folder / ARCHIVE, sha256=ARCHIVE_SHA256 if verify else None,
-                                    timeout=timeout)
+                                    timeout=timeout, quiet=False)
             return extract_cifar10_archive(archive, extracted, verify=verify), cache
         except DownloadError as exc:
             attempt = str(exc)

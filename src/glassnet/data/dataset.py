@@ -49,7 +49,7 @@ class Dataset:
         return None if self.x_valid is None else (self.x_valid, self.y_valid)
 
     def hold_out(self, n_valid: int = 10000) -> "Dataset":
-        """A copy whose first ``n_valid`` training samples became the validation set (the Keras lesson's 50,000 / 10,000)."""
+        """A copy whose first ``n_valid`` training samples validate (the Keras lesson's 50,000 / 10,000)."""
         x_train, y_train, x_valid, y_valid = head_split(self.x_train, self.y_train, n_valid)
         return replace(self, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -76,13 +77,15 @@ def download(
     timeout: float = 30.0,
     chunk_size: int = 1 << 20,
     progress: ProgressHook | None = None,
+    quiet: bool = True,
 ) -> Path:
     """Fetch the first mirror in ``urls`` that yields a verified file; save it as ``dest``.
 
     ``sha256`` is the expected digest of the downloaded bytes; ``check(path)`` may run
     any further verification on the temporary file (raise DatasetError to reject it).
     A mirror that fails or serves a bad file is skipped; when all fail, DownloadError
-    lists every URL with its reason. Returns ``dest``.
+    lists every URL with its reason. Unless ``quiet``, each attempt is announced on
+    stderr. Returns ``dest``.
     """
     if not urls:
         raise ValueError("download needs at least one URL")
@@ -97,6 +100,8 @@ def download(
         os.close(fd)
         tmp = Path(name)
         try:
+            if not quiet:
+                print(f"glassnet: downloading {url} -> {dest}", file=sys.stderr, flush=True)
             _fetch(url, tmp, timeout, chunk_size, progress)
             if sha256 is not None:
                 check_sha256(sha256_file(tmp), sha256, f"the file downloaded from {url}",

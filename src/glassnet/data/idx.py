@@ -111,7 +111,8 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | No
     codes = {dt.newbyteorder("=").str[1:]: code for code, dt in IDX_TYPES.items()}
     key = array.dtype.newbyteorder("=").str[1:]
     if key not in codes:
-        raise ValueError(f"IDX cannot store dtype {array.dtype}; expected one of uint8, int8, int16, int32, float32, float64")
+        raise ValueError(f"IDX cannot store dtype {array.dtype}; "
+                         "expected one of uint8, int8, int16, int32, float32, float64")
     code = codes[key]
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = header + np.ascontiguousarray(array, dtype=IDX_TYPES[code]).tobytes()

@@ -107,7 +107,8 @@ def locate_idx_file(
 
         urls = [m if m.endswith("/") else m + "/" for m in (mirrors or source.mirrors)]
         try:
-            return download_file([u + stem + ".gz" for u in urls], dest, check=check, timeout=timeout), cache
+            path = download_file([u + stem + ".gz" for u in urls], dest, check=check, timeout=timeout, quiet=False)
+            return path, cache
         except DownloadError as exc:
             attempt = str(exc)
     raise DatasetNotFoundError(

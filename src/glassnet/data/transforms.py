@@ -156,7 +156,10 @@ def train_val_split(
 def head_split(
     x: np.ndarray, y: np.ndarray | None, n_valid: int
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """The Keras lesson's split: the first ``n_valid`` samples validate, the rest train; returns (x_train, y_train, x_valid, y_valid)."""
+    """The Keras lesson's split: the first ``n_valid`` samples validate, the rest train.
+
+    Returns (x_train, y_train, x_valid, y_valid).
+    """
     x = np.asarray(x)
     _check_xy(x, y)
     if not 0 < n_valid < len(x):
