@@ -65,10 +65,10 @@ class WindowLayer(Layer):
         (KH, KW), (SH, SW) = self.kernel_size, self.stride
         return (self.output_channels(C), output_size(H, KH, SH, top, bottom), output_size(W, KW, SW, left, right))
 
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None) -> tuple[int, ...]:
-        output_shape = super().build(input_shape, rng)
-        self.pads = self.resolve_pads(self.input_shape)
-        return output_shape
+    @property
+    def pads(self) -> Pads:
+        """(top, bottom, left, right) padding of the built input shape ('same' depends on H and W)."""
+        return self.resolve_pads(self.input_shape)
 
     # -- shape errors --------------------------------------------------------------
     def _formula(self, hw: tuple[int, int] | None = None) -> str:
@@ -94,7 +94,8 @@ class WindowLayer(Layer):
             return f"(N, {', '.join(map(str, self.input_shape))})"
         if isinstance(self.padding, str) and self.padding == "same":
             return "(N, C, H, W)"
-        (KH, KW), (ph, pw) = self.kernel_size, self.padding if isinstance(self.padding, tuple) else (0, 0)
+        KH, KW = self.kernel_size
+        ph, pw = self.padding if isinstance(self.padding, tuple) else (0, 0)  # 'valid'
         return f"(N, C, H, W) with H >= {max(KH - 2 * ph, 1)} and W >= {max(KW - 2 * pw, 1)}"
 
     def _problem(self, sample_shape: tuple[int, ...]) -> tuple[str, str] | None:
@@ -129,6 +130,8 @@ class WindowLayer(Layer):
 
     def ensure_built(self, x: np.ndarray) -> None:
         """Build from x (N, C, H, W) on first use; afterwards check its shape still fits, naming the formula."""
+        if self.built and x.shape[1:] == self.input_shape:
+            return  # the common case, checked first: it runs on every forward pass
         problem = self._problem(tuple(x.shape[1:])) if x.ndim >= 1 else ("a scalar", self._formula())
         if problem is not None:
             raise self._shape_error(tuple(x.shape), problem)
