@@ -1,22 +1,22 @@
 """Model files for the demo: the shipped LeNet-5, and class names kept in a model file's metadata.
 
-A glassnet model file (see ``glassnet.io``) may carry extra string metadata. The
-demo reads two entries, the same ones ``glassnet train`` writes:
+A glassnet model file keeps the caller's own facts under its ``user`` metadata
+(``save_model(..., metadata={...})``, see ``glassnet.io``). The demo reads two of
+them, the ones ``glassnet train`` writes too:
 
-* ``class_names``: a JSON list of strings, one per output (e.g. Fashion-MNIST's
+* ``class_names``: a list of strings, one per output (e.g. Fashion-MNIST's
   "T-shirt/top", ...); without it the classes are called "0", "1", ...;
-* ``dataset``: the dataset the model was trained on (shown on the page).
+* ``dataset``: the dataset the model was trained on (it picks the preprocessing
+  style and the sample images).
 """
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 
 from .samples import Samples, load_samples
 
@@ -30,21 +30,23 @@ def package_file(name: str) -> Path:
 
 
 def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """{"class_names": [...] or None, "dataset": str or None} from a model file's metadata."""
-    from ..io import read_header
+    """{"class_names": [...] or None, "dataset": str or None} from a model file's ``user`` metadata."""
+    from ..io import read_metadata
 
-    _, metadata = read_header(path)
-    names = None
-    raw = metadata.get("class_names")
-    if raw and raw != "null":
+    user = read_metadata(path).get("user") or {}
+    if not isinstance(user, dict):
+        user = {}
+    names = user.get("class_names")
+    if isinstance(names, str):  # also accept the list written as a JSON string
         try:
-            parsed = json.loads(raw)
+            names = json.loads(names)
         except ValueError:
-            raise ValueError(f"model file {path}: its class_names metadata is not JSON: {raw[:80]!r}") from None
-        if not isinstance(parsed, list) or not all(isinstance(n, (str, int)) for n in parsed):
-            raise ValueError(f"model file {path}: class_names must be a JSON list of strings, got {raw[:80]!r}")
-        names = [str(n) for n in parsed]
-    return {"class_names": names, "dataset": metadata.get("dataset")}
+            raise ValueError(f"model file {path}: its class_names metadata is not a list: {names[:80]!r}") from None
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, (str, int)) for n in names)):
+        raise ValueError(f"model file {path}: class_names must be a list of strings, got {str(names)[:80]}")
+    dataset = user.get("dataset")
+    return {"class_names": [str(n) for n in names] if names is not None else None,
+            "dataset": dataset if isinstance(dataset, str) else None}
 
 
 def load_classifier(path: str | os.PathLike) -> tuple[Any, list[str] | None, str]:
@@ -68,21 +70,9 @@ def save_classifier(
     model: Any, path: str | os.PathLike, class_names: Sequence[str], dataset: str | None = None
 ) -> None:
     """Save ``model`` without optimizer state, with ``class_names`` (and ``dataset``) in its metadata."""
-    from .. import io
+    from ..io import save_model
 
-    extra = {"class_names": json.dumps([str(n) for n in class_names])}
+    metadata: dict[str, Any] = {"class_names": [str(n) for n in class_names]}
     if dataset is not None:
-        extra["dataset"] = dataset
-    if "metadata" in inspect.signature(io.save_model).parameters:
-        io.save_model(model, path, include_optimizer=False, metadata=extra)
-        return
-    # This glassnet's save_model takes no extra metadata: save, then add the entries
-    # (load_model ignores metadata keys it does not know; the checksum covers tensors only).
-    from safetensors.numpy import load_file, save_file
-
-    io.save_model(model, path, include_optimizer=False)
-    _, metadata = io.read_header(path)
-    tensors = load_file(str(path))
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata={**metadata, **extra})
-    os.replace(tmp, path)
+        metadata["dataset"] = dataset
+    save_model(model, path, include_optimizer=False, metadata=metadata)

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Iterator
 
 import anyio
 import numpy as np
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +42,8 @@ from .samples import Samples
 STATIC_DIR = Path(str(resources.files("glassnet.demo") / "static"))
 MIN_SIDE, MAX_SIDE = 28, 280
 """A drawing is an H x W grid with MIN_SIDE <= H, W <= MAX_SIDE."""
+EXPECTED = (f'Expected {{"pixels": [[...], ...]}}: H rows of W numbers in [0, 255] (ink), '
+            f"{MIN_SIDE} <= H, W <= {MAX_SIDE}")
 MAX_BODY_BYTES = 1 << 20
 """1 MiB: a 280 x 280 grid written as '255,' needs about 320 KB."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -178,15 +180,19 @@ def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> J
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
-class BodyTooLarge(HTTPException):
+class BodyTooLarge(Exception):
     """Raised from the request stream once more than the allowed bytes have arrived."""
-
-    def __init__(self, limit: int):
-        super().__init__(413, f"request body too large: the limit is {limit} bytes")
 
 
 class BodySizeLimit:
-    """Answer 413 before parsing when Content-Length says too much, or as soon as the stream exceeds it."""
+    """Answer 413 before parsing when Content-Length says too much, or as soon as the stream exceeds it.
+
+    Before the 413 the rest of the body (up to ``DRAIN_LIMIT`` bytes) is read and thrown
+    away: closing a socket with unread data makes the kernel send a reset, and the
+    client would lose the 413 along with the connection.
+    """
+
+    DRAIN_LIMIT = 16 << 20
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
@@ -196,25 +202,20 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                await _error(400, "Content-Length must be a non-negative integer")(scope, receive, send)
-                return
-            if int(declared) > self.max_bytes:
-                await too_large_response(self.max_bytes)(scope, receive, send)
-                return
-        received = 0
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.reject(receive, send, scope, drain=int(declared) <= self.DRAIN_LIMIT)
+            return
+        received, finished, started = 0, False, False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, finished
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                finished = not message.get("more_body", False)
                 if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                    raise BodyTooLarge()
             return message
-
-        started = False
 
         async def watched_send(message: Message) -> None:
             nonlocal started
@@ -226,12 +227,20 @@ class BodySizeLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await too_large_response(self.max_bytes)(scope, receive, send)
+            await self.reject(receive, send, scope, drain=not finished)
 
-
-def too_large_response(limit: int) -> JSONResponse:
-    """The 413 answer; ``Connection: close`` since the rest of the body is not read."""
-    return _error(413, BodyTooLarge(limit).detail, headers={"Connection": "close"})
+    async def reject(self, receive: Receive, send: Send, scope: Scope, drain: bool) -> None:
+        """Read and drop what is left of the body (never parsed, never kept), then send the 413."""
+        drained = 0
+        while drain and drained < self.DRAIN_LIMIT:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client has gone
+            drained += len(message.get("body", b""))
+            drain = message.get("more_body", False)
+        response = _error(413, f"request body too large: the limit is {self.max_bytes} bytes",
+                          headers={"Connection": "close"} if drain else None)
+        await response(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -332,6 +341,7 @@ def create_app(
             f"sample images have shape {samples.images.shape[1:]}; expected {tuple(demo.image_size)} for this model"
         )
     model_info = demo.describe()
+    demo.run(np.zeros(demo.image_size, dtype=np.float32))  # warm up: the first run allocates and caches
     gate = LatestWins()
     worker = anyio.CapacityLimiter(1)
 
@@ -391,10 +401,11 @@ def create_app(
         except ValidationError as error:
             if any(problem["type"] == "json_invalid" for problem in error.errors()):
                 return _error(400, f"the body is not valid JSON: {error.errors()[0]['msg']}")
-            return _error(422, f"bad drawing: {_validation_message(error)}")
+            return _error(422, f"bad drawing: {_validation_message(error)}. {EXPECTED}")
         widths = {len(row) for row in drawing.pixels}
         if len(widths) != 1:
-            return _error(422, f"bad drawing: every row of pixels must have the same length, got lengths {sorted(widths)}")
+            return _error(422, f"bad drawing: every row of pixels must have the same length, got lengths "
+                               f"{sorted(widths)[:10]}. {EXPECTED}")
         if gate.arrive(drawing.client, drawing.seq):
             gate.skipped += 1
             return _stale(drawing.seq)
