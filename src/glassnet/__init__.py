@@ -9,5 +9,6 @@ from . import data
 from .model import Sequential
 from .io import load_model
 from . import zoo
+from . import viz  # figures; matplotlib itself loads on first use
 
 __version__ = "0.1.0"
