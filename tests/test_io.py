@@ -113,6 +113,16 @@ def test_without_optimizer_state_and_uncompiled(tmp_path):
     assert not glassnet.load_model(tmp_path / "a.safetensors", compile=False).compiled
 
 
+def test_user_metadata_travels_with_the_model(tmp_path):
+    path = tmp_path / "m.safetensors"
+    trained().save(path, metadata={"class_names": ["a", "b", "c"], "dataset": "blobs"})
+    assert io.read_metadata(path)["user"] == {"class_names": ["a", "b", "c"], "dataset": "blobs"}
+    assert glassnet.load_model(path).output_shape == (3,)
+    with pytest.raises(ValueError, match="JSON-safe"):
+        trained().save(tmp_path / "bad.safetensors", metadata={"f": print})
+    assert not (tmp_path / "bad.safetensors").exists()
+
+
 def test_saving_into_a_missing_folder_or_loading_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         trained().save(tmp_path / "no" / "such" / "model.safetensors")

@@ -93,11 +93,18 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
                metadata: dict[str, Any] | None = None) -> None:
     """Write weights, architecture, compile settings and (optionally) optimizer state to one file, atomically.
 
-    ``metadata``: extra JSON-safe facts (e.g. class_names, dataset) kept under ``user``.
+    ``metadata``: extra JSON-safe facts (e.g. class_names, dataset) kept under ``user``,
+    read back as ``read_metadata(path)["user"]``.
     """
     from . import __version__
 
     model._require_built("save_model")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"save_model: metadata must be a dict of JSON-safe values, got {type(metadata).__name__}")
+    try:
+        user = json.dumps(metadata or {}, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"save_model: metadata must be JSON-safe (str, numbers, lists, dicts): {error}") from None
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save model to {path}: folder {path.parent} does not exist")
@@ -109,7 +116,7 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     if include_optimizer and model.optimizer is not None:
         for name, array in model.optimizer.state_dict().items():
             tensors[f"optimizer/{name}"] = np.ascontiguousarray(array)
-    metadata = {
+    header = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
         "glassnet_version": __version__,
@@ -118,9 +125,9 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
         "training": json.dumps({"epochs_trained": int(model.epochs_trained),
                                 "optimizer_state": bool(include_optimizer and model.optimizer is not None)}),
         "checksum": _checksum(tensors),
-        "user": json.dumps(metadata or {}),
+        "user": user,
     }
-    _atomic_save(tensors, metadata, path)
+    _atomic_save(tensors, header, path)
 
 
 def _atomic_save(tensors: dict[str, np.ndarray], metadata: dict[str, str], path: Path) -> None:

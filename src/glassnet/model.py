@@ -378,11 +378,11 @@ class Sequential:
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
         }
 
-    def save(self, path: str, include_optimizer: bool = True) -> None:
+    def save(self, path: str, include_optimizer: bool = True, metadata: dict[str, Any] | None = None) -> None:
         """Write one .safetensors file: weights, architecture, compile settings, optimizer state (atomic)."""
         from .io import save_model
 
-        save_model(self, path, include_optimizer=include_optimizer)
+        save_model(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)

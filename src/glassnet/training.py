@@ -334,6 +334,8 @@ def fit(
         for batch, (xb, yb) in enumerate(train_source.batches(order)):
             if yb is None:
                 raise ValueError("fit: the DataLoader yields no labels; build it as DataLoader(x, y, ...)")
+            if not model.built:  # a loader without .x: build from the first batch, with the model's seed
+                model.build(xb.shape[1:])
             hooks.on_batch_begin(batch)
             loss, out = train_step(model, trunk, loss_fn, xb, yb)
             values = [loss]
