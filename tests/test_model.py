@@ -185,6 +185,8 @@ def test_cross_entropy_on_probabilities_without_softmax_is_refused_with_a_sugges
     model = small_mlp(softmax=False)
     with pytest.raises(ValueError, match="'cross_entropy'.*Softmax"):
         model.compile("adam", "categorical_crossentropy")
+    with pytest.raises(ValueError, match="softmax twice.*'categorical_crossentropy'"):
+        small_mlp(softmax=True).compile("adam", "cross_entropy")
     binary = Sequential([Dense(1)], input_shape=(3,))
     with pytest.raises(ValueError, match="Sigmoid"):
         binary.compile("adam", "binary_crossentropy")
@@ -562,12 +564,13 @@ def test_a_small_cnn_learns_through_fit():
     assert history.history["val_accuracy"][-1] > 0.85
 
 
+@pytest.mark.slow
 def test_lenet5_learns_real_mnist(data_dir):
     from glassnet.data import load_mnist
 
     data = load_mnist(data_dir=data_dir)
     model = lenet5(seed=0)
     model.compile("adam", "cross_entropy", metrics=["accuracy"])
-    model.fit(data.x_train[:3000], data.y_train[:3000], epochs=2, batch_size=64, verbose=0)
+    model.fit(data.x_train[:2000], data.y_train[:2000], epochs=2, batch_size=32, verbose=0)
     _, accuracy = model.evaluate(data.x_test[:1000], data.y_test[:1000])
     assert accuracy > 0.85

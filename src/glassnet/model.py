@@ -280,6 +280,12 @@ class Sequential:
                 "the outputs are raw scores (logits); use loss='cross_entropy' (softmax built into the loss) "
                 "or add a Softmax layer at the end"
             )
+        if isinstance(loss, losses_module.CrossEntropy) and loss.from_logits and isinstance(last, Softmax):
+            raise ValueError(
+                f"loss 'cross_entropy' takes logits and applies softmax itself, but the last layer {last.describe()} "
+                "already is Softmax (softmax twice trains badly); use loss='categorical_crossentropy' with the "
+                "Softmax layer, or remove the Softmax layer"
+            )
         if isinstance(loss, losses_module.BinaryCrossEntropy) and not loss.from_logits and not isinstance(last, Sigmoid):
             raise ValueError(
                 f"loss 'binary_crossentropy' expects probabilities, but the last layer {last.describe()} is not "
@@ -321,7 +327,14 @@ class Sequential:
         shuffle: bool = True,
         initial_epoch: int = 0,
     ) -> History:
-        """Train on x (N, *input_shape) and labels y (N,) int or (N, K) one-hot, or a DataLoader; returns History."""
+        """Train on x (N, *input_shape) and labels y (N,) int or (N, K) one-hot, or a DataLoader; returns History.
+
+        As in Keras, ``epochs`` is the index of the last epoch and training starts at
+        ``initial_epoch``: to resume a loaded model, ``fit(..., epochs=total,
+        initial_epoch=model.epochs_trained)``. ``validation_split`` holds out the last
+        fraction of x, y before shuffling. ``verbose``: 0 quiet, 1 progress bar, 2 one
+        line per epoch. Everything is checked before the first step.
+        """
         from .training import fit
 
         return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
