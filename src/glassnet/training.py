@@ -196,6 +196,8 @@ def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any) -> dict
     """Mean loss and metrics over all batches of ``source``, in inference mode."""
     totals = _Totals([name for name, _ in model.metrics])
     for xb, yb in source.batches():
+        if not model.built:
+            model.build(xb.shape[1:])
         out = xb
         for layer in trunk:
             out = layer.forward(out, False)
@@ -394,6 +396,8 @@ def predict(model: Any, x: Any, *, batch_size: int = 128, verbose: int = 0) -> n
 def model_forward(model: Any, xb: np.ndarray) -> np.ndarray:
     """Inference forward pass of one batch (N, *input_shape) -> (N, *output_shape)."""
     out = np.asarray(xb, dtype=DTYPE)
+    if not model.built:
+        model.build(out.shape[1:])
     for layer in model.layers:
         out = layer.forward(out, False)
     return out
