@@ -30,7 +30,7 @@ from typing import Annotated, Any, Iterator
 import anyio
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -340,7 +340,6 @@ def create_app(
         raise ValueError(
             f"sample images have shape {samples.images.shape[1:]}; expected {tuple(demo.image_size)} for this model"
         )
-    model_info = demo.describe()
     demo.run(np.zeros(demo.image_size, dtype=np.float32))  # warm up: the first run allocates and caches
     gate = LatestWins()
     worker = anyio.CapacityLimiter(1)
@@ -353,20 +352,24 @@ def create_app(
     app.state.demo, app.state.gate = demo, gate
 
     @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
+    async def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    # Both answers never change: encoded once, sent as bytes (the response models document them).
+    model_bytes = JSONResponse(demo.describe()).body
+    samples_bytes = JSONResponse({"samples": samples_json}).body
+
     @app.get("/api/model", response_model=ModelInfo)
-    def get_model() -> dict[str, Any]:
+    async def get_model() -> Response:
         """The model: input shape, class names, layers with output shapes, windows and conv kernels."""
-        return model_info
+        return Response(model_bytes, media_type="application/json")
 
     @app.get("/api/samples", response_model=SamplesResponse)
-    def get_samples() -> dict[str, Any]:
+    async def get_samples() -> Response:
         """Sample test images; each one's ``pixels`` can be sent to /api/predict as they are."""
-        return {"samples": samples_json}
+        return Response(samples_bytes, media_type="application/json")
 
     predict_body = {
         "required": True,
@@ -441,7 +444,9 @@ def is_loopback(host: str) -> bool:
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on (host, port); port 0 picks a free one. OSError says which address failed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP, not 0: asyncio switches Nagle's algorithm off (TCP_NODELAY) only for
+    # sockets that say so, and with Nagle on, a keep-alive response waits ~40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

@@ -202,7 +202,14 @@
     if (event.key === "Escape") clear();
   });
 
-  // The canvas averaged down to SEND_SIZE x SEND_SIZE: ink 0..255 per cell (the red channel).
+  // What to send: a sample shown untouched goes as its own pixels (exact); anything else
+  // is the canvas averaged down to SEND_SIZE x SEND_SIZE, ink 0..255 per cell (the red channel).
+  function drawingToSend() {
+    const from = start();
+    if (from === history.length - 1 && from >= 0 && history[from].kind === "image") return history[from].pixels;
+    return drawingGrid();
+  }
+
   const shrink = document.createElement("canvas");
   shrink.width = shrink.height = SEND_SIZE;
   function drawingGrid() {
@@ -251,7 +258,7 @@
       const answer = await fetch("/api/predict", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ pixels: drawingGrid(), client, seq: mine }),
+        body: JSON.stringify({ pixels: drawingToSend(), client, seq: mine }),
         signal: controller.signal,
       });
       if (answer.status === 409) return;            // superseded: a newer drawing is on its way
