@@ -44,12 +44,13 @@ def _percent(correct: int, total: int) -> int:
 def accuracy_lines(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> list[str]:
     """One 'Test Accuracy of <class>: 98% (963/980)' line per class, then a blank line and the overall line."""
     correct, total = per_class_counts(y_true, y_pred, len(class_names))
+    width = max([5, *(len(str(name)) for name in class_names)])  # the course's %5s, wider for long names
     lines = []
     for name, c, t in zip(class_names, correct, total):
         if t > 0:
-            lines.append(f"Test Accuracy of {str(name):>5}: {_percent(c, t):2d}% ({c}/{t})")
+            lines.append(f"Test Accuracy of {str(name):>{width}}: {_percent(c, t):2d}% ({c}/{t})")
         else:
-            lines.append(f"Test Accuracy of {str(name):>5}: N/A (no test examples)")
+            lines.append(f"Test Accuracy of {str(name):>{width}}: N/A (no test examples)")
     all_correct, all_total = int(correct.sum()), int(total.sum())
     overall = f"{_percent(all_correct, all_total):2d}%" if all_total else "N/A"
     lines += ["", f"Test Accuracy (Overall): {overall} ({all_correct}/{all_total})"]
