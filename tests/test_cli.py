@@ -79,7 +79,8 @@ def trained(tmp_path_factory):
 # ---------------------------------------------------------------------------------
 # help, listings, summary
 # ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", [[], ["train"], ["evaluate"], ["predict"], ["summary"], ["datasets"], ["models"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["evaluate"], ["predict"], ["summary"], ["datasets"], ["models"],
+                                     ["viz"], ["demo"]])
 def test_help_on_every_command(capsys, command):
     status, out, _ = run(capsys, *command, "--help")
     assert status == 0

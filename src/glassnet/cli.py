@@ -6,6 +6,8 @@
     glassnet summary vgg16
     glassnet datasets
     glassnet models
+    glassnet viz curves runs/lenet5/history.json    # figures (glassnet.viz.commands)
+    glassnet demo runs/lenet5/model.safetensors     # draw a digit (glassnet.demo.commands)
 
 Errors a user can cause (an unknown name, a missing file, a model that does not fit
 a dataset) are printed as one line, ``glassnet: error: ...``, with exit status 1;
@@ -598,6 +600,12 @@ def build_parser() -> argparse.ArgumentParser:
         viz = add_viz_parser(sub)
         if viz is not None and viz.get_default("func") is None:
             viz.set_defaults(func=run_viz)
+    try:
+        from .demo.commands import add_demo_parser
+    except ImportError:
+        pass
+    else:
+        add_demo_parser(sub)
     return parser
 
 
