@@ -141,8 +141,8 @@ def test_draw_a_seven_and_watch_the_network_think(page):
 
     # Hover a unit of conv1: the inspector shows its 5x5 input window and kernel.
     unit = page.locator("#layers canvas[data-layer='0']").nth(2).bounding_box()
-    page.mouse.move(unit["x"] + unit["width"] * 0.45, unit["y"] + unit["height"] * 0.4)
-    page.wait_for_selector("#inspector figure")
+    page.mouse.move(unit["x"] + unit["width"] * 0.6, unit["y"] + unit["height"] * 0.52)
+    page.wait_for_selector("#inspector figure", state="visible")
     title = page.inner_text("#inspector .title")
     assert title.startswith("conv1 · map 2 · unit (") and " = " in title
     assert page.locator("#inspector canvas").count() == 2
@@ -161,10 +161,13 @@ def test_draw_a_seven_and_watch_the_network_think(page):
 def test_samples_undo_and_clear(page):
     samples = page.locator("#samples button")
     assert samples.count() == 20
+    pixels = page.request.get(page.url + "api/samples").json()["samples"][7]["pixels"]
+    expected = page.request.post(page.url + "api/predict", data={"pixels": pixels}).json()["prediction"]["label"]
     count = predictions(page)
-    samples.nth(6).click()                                  # the first test image of a 3
+    samples.nth(7).click()                                  # the second test image of a 3
     wait_for_prediction_after(page, count)
-    assert page.inner_text("#predicted") == samples.nth(6).get_attribute("data-label") == "3"
+    assert samples.nth(7).get_attribute("data-label") == "3"
+    assert page.inner_text("#predicted") == expected == "3"  # the page shows what the API says
 
     count = predictions(page)
     draw(page, [(40, 200), (60, 230)])                       # a stray stroke on top

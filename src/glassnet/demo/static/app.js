@@ -314,6 +314,7 @@
     state.outputs = (result.activations || []).map(decode);
     const best = result.prediction;
     $("predicted").textContent = result.empty ? "?" : best.label;
+    $("predicted").classList.toggle("long", !result.empty && best.label.length > 2);
     $("confidence").textContent = result.empty ? "draw something" : `${(100 * best.probability).toFixed(1)}% sure`;
     showBars(result.probabilities, result.empty ? -1 : best.index);
     drawInput();
@@ -327,11 +328,12 @@
     state.input = null;
     state.outputs = [];
     $("predicted").textContent = "?";
+    $("predicted").classList.remove("long");
     $("confidence").textContent = "draw something";
     showBars(state.model.classes.map(() => 0), -1);
     drawInput();
     state.views.forEach((view) => view.draw());
-    showInspectorHint();
+    endInspect();
   }
 
   // ---------------------------------------------------------------- the input the network saw
@@ -375,14 +377,17 @@
       canvas.dataset.layer = String(index);
       if (info.window) {
         canvas.classList.add("hoverable");
-        canvas.addEventListener("mousemove", (event) => {
+        const point = (event) => {
           const x = Math.min(w - 1, Math.floor((event.offsetX / canvas.clientWidth) * w));
           const y = Math.min(h - 1, Math.floor((event.offsetY / canvas.clientHeight) * h));
-          const spot = { layer: index, channel: c, y, x };
+          const spot = { layer: index, channel: c, y, x, clientX: event.clientX, clientY: event.clientY };
           const old = state.hover;
           if (!old || old.layer !== index || old.channel !== c || old.y !== y || old.x !== x) inspect(spot);
-        });
-        canvas.addEventListener("mouseleave", () => endInspect());
+          else placeInspector(event.clientX, event.clientY);
+        };
+        canvas.addEventListener("pointermove", (event) => { if (event.pointerType === "mouse") point(event); });
+        canvas.addEventListener("pointerdown", point);   // a tap on a touch screen
+        canvas.addEventListener("pointerleave", (event) => { if (event.pointerType === "mouse") endInspect(); });
       }
       canvases.push(canvas);
       box.append(canvas);
@@ -422,35 +427,52 @@
   // ---------------------------------------------------------------- first-layer kernels
   function showKernels(model) {
     const first = model.layers.find((layer) => layer.kernels);
-    if (!first) return;
+    if (!first) return;                       // the card keeps its "no convolution layer" note
     const kernels = decode(first.kernels);
     const [oc, ic, kh, kw] = first.kernels.shape;
     $("kernels-note").textContent = `${first.name}: ${oc} kernel${oc > 1 ? "s" : ""} of ${ic} × ${kh} × ${kw} ` +
-      "weights learned by training; blue = negative, white = 0, red = positive.";
+      "weights, learned by training. Blue = negative, white = 0, red = positive.";
     const box = $("kernels");
-    for (let m = 0; m < Math.min(oc * ic, MAX_MAPS); m++) {
+    const count = Math.min(oc * ic, MAX_MAPS);
+    const side = count <= 8 ? 56 : count <= 24 ? 40 : 28;
+    for (let m = 0; m < count; m++) {
       const canvas = el("canvas");
       canvas.title = `kernel ${Math.floor(m / ic)}` + (ic > 1 ? `, input channel ${m % ic}` : "");
       const maxAbs = Math.max(Math.abs(kernels.min[m]), Math.abs(kernels.max[m]));
-      paintGrid(canvas, kw, kh, 12, (i) => signedLevel(kernels.value(m, i), maxAbs), DIVERGING);
+      paintGrid(canvas, kw, kh, Math.max(1, Math.round(side / Math.max(kh, kw))), (i) => signedLevel(kernels.value(m, i), maxAbs), DIVERGING);
       box.append(canvas);
     }
-    $("kernels-card").hidden = false;
+    if (oc * ic > MAX_MAPS) box.append(el("span", "note", `+ ${oc * ic - MAX_MAPS} more`));
   }
 
   // ---------------------------------------------------------------- inspector
-  function showInspectorHint() {
-    $("inspector").replaceChildren(el("p", "note",
-      "Hover over a unit of a convolution or pooling map below: you will see the input window it looked at " +
-      "and, for a convolution, the kernel it applied."));
+  // The inspector floats beside the pointer, so it is in view wherever the map is.
+  function placeInspector(clientX, clientY) {
+    const panel = $("inspector");
+    const gap = 18;
+    const width = panel.offsetWidth, height = panel.offsetHeight;
+    let left = clientX + gap, top = clientY + gap;
+    if (left + width > window.innerWidth - 8) left = Math.max(8, clientX - gap - width);
+    if (top + height > window.innerHeight - 8) top = Math.max(8, window.innerHeight - 8 - height);
+    panel.style.left = `${left}px`;
+    panel.style.top = `${top}px`;
+  }
+
+  function hideInspector() {
+    $("inspector").hidden = true;
   }
 
   function endInspect() {
+    if (!state.hover) return;
     state.hover = null;
     drawInput();
     state.views.forEach((view) => view.draw());
-    showInspectorHint();
+    hideInspector();
   }
+
+  document.addEventListener("pointerdown", (event) => {
+    if (!(event.target instanceof HTMLCanvasElement && event.target.classList.contains("hoverable"))) endInspect();
+  });
 
   function inspect(spot) {
     state.hover = spot;
@@ -511,6 +533,8 @@
     panel.append(el("div", "formula", isConv
       ? `value = b + Σ window ⊙ kernel, summed over ${inC} input channel${inC > 1 ? "s" : ""} and ${kh}×${kw} positions`
       : `${info.type.startsWith("Max") ? "value = the largest" : "value = the mean"} of the ${kh}×${kw} window`));
+    panel.hidden = false;
+    placeInspector(spot.clientX, spot.clientY);
   }
 
   // ---------------------------------------------------------------- samples
@@ -551,6 +575,12 @@
     const badge = $("model-badge");
     badge.replaceChildren(el("b", "", model.name),
       document.createTextNode(` · ${model.parameters.toLocaleString("en")} parameters · ${model.classes.length} classes · input ${shapeText(model.input_shape)}`));
+    const digits = model.classes.every((name, i) => name === String(i));
+    if (!digits) {
+      document.querySelector("h1").textContent = "Draw and watch the network think";
+      $("subtitle-zh").textContent = "画一画，看神经网络如何思考";
+      document.title = `glassnet · ${model.name}`;
+    }
     const text = model.preprocessing;
     $("input-note").textContent = `${text[0].toUpperCase()}${text.slice(1)}, values 0…1.`;
     buildBars(model.classes);
