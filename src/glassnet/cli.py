@@ -122,8 +122,8 @@ class _LimitedDataset:
 
 
 def _is_regression(ds: Any) -> bool:
-    class_names = getattr(ds, "class_names", None)
-    return not class_names
+    """A dataset without class names has number targets."""
+    return not getattr(ds, "class_names", None)
 
 
 # ---------------------------------------------------------------------------------
@@ -166,9 +166,8 @@ def _fit_model_to_dataset(model_name: str, spec: zoo.ModelSpec, ds: Any, dataset
             _note(f"converting {dataset_name!r} images from {x_train.shape[1]} to {channels} channel(s) "
                   f"for {model_name!r}" + (" (gray = 0.299 R + 0.587 G + 0.114 B)" if channels == 1 else ""))
             x_train, x_test = convert_channels(x_train, channels), convert_channels(x_test, channels)
-        kwargs["input_shape"] = tuple(int(d) for d in x_train.shape[1:])
-    else:
-        kwargs["input_shape"] = tuple(int(d) for d in x_train.shape[1:])
+    # The model's channels are fixed (converted above); its image size and classes follow the dataset.
+    kwargs["input_shape"] = tuple(int(d) for d in x_train.shape[1:])
     class_names = None if regression else [str(c) for c in ds.class_names]
     if class_names is not None:
         kwargs["num_classes"] = len(class_names)
@@ -283,6 +282,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from . import optimizers
 
     spec = _model_spec(args.model)
+    out = Path(args.out) if args.out else Path("runs") / args.model
+    out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
     dataset_name, ds = _resolve_training_dataset(args, spec)
     defaults = spec.training_for(dataset_name)
     epochs = defaults.epochs if args.epochs is None else args.epochs
@@ -296,7 +297,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"--validation-split must be in [0, 1), got {validation_split}")
     if lr <= 0:
         raise CLIError(f"--lr must be positive, got {lr}")
-    out = Path(args.out) if args.out else Path("runs") / args.model
 
     model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, args.seed)
     model.compile(optimizer=optimizers.get(optimizer_name, lr=lr), loss=defaults.loss,
@@ -318,7 +318,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
     metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names}
-    out.mkdir(parents=True, exist_ok=True)
     _save_model(model, out / "model.safetensors", metadata)
     history_dict = {k: [float(v) for v in vs] for k, vs in _history_dict(history).items()}
     run = {
