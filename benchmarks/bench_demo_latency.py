@@ -120,7 +120,8 @@ def main() -> None:
 
     import httpx
 
-    from glassnet.demo.server import create_app, serve_in_background
+    from glassnet.demo.running import serve_in_background
+    from glassnet.demo.server import create_app
 
     body = {"pixels": drawing.astype(int).tolist()}
     with serve_in_background(create_app(demo, samples=samples)) as server, httpx.Client(base_url=server.url) as http:

@@ -14,9 +14,7 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -28,7 +26,8 @@ from glassnet.demo.encode import decode_maps
 from glassnet.demo.inference import DemoModel
 from glassnet.demo.modelfile import load_shipped, save_classifier
 from glassnet.demo.preprocess import preprocess_drawing
-from glassnet.demo.server import MAX_BODY_BYTES, create_app, serve_in_background
+from glassnet.demo.running import serve_in_background
+from glassnet.demo.server import MAX_BODY_BYTES, create_app
 from glassnet.layers.activations import softmax
 from glassnet.model import Sequential
 
@@ -386,7 +385,7 @@ def test_another_classifier_file_shows_its_class_names(tmp_path):
     path = tmp_path / "shapes.safetensors"
     save_classifier(model, path, names, dataset="shapes")
     loaded, class_names, name, style, samples = load_demo(str(path), None)
-    assert class_names == names and "shapes" in name
+    assert class_names == names and name == "shapes · shapes"
     app = create_app(DemoModel(loaded, class_names, name=name, style=style), samples=samples)
     with serve_in_background(app) as running, httpx.Client(base_url=running.url) as http:
         info = http.get("/api/model").json()

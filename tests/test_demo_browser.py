@@ -50,7 +50,8 @@ def browser():
 @pytest.fixture(scope="module")
 def server():
     from glassnet.demo.modelfile import load_shipped
-    from glassnet.demo.server import create_app, serve_in_background
+    from glassnet.demo.running import serve_in_background
+    from glassnet.demo.server import create_app
 
     model, names, name, samples = load_shipped()
     with serve_in_background(create_app(model, names, samples, name=name)) as running:

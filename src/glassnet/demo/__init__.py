@@ -3,7 +3,8 @@
 * ``preprocess`` – a drawing -> an MNIST-style 28x28 input (NumPy);
 * ``inference``  – ``DemoModel``: prediction, activations, model description (no HTTP);
 * ``encode``     – feature maps as compact 8-bit base64 JSON;
-* ``server``     – the FastAPI app (``create_app``) and its JSON API, uvicorn runners;
+* ``server``     – the FastAPI app (``create_app``); ``schemas`` – its JSON API's shapes;
+  ``middleware`` – body size limit, security headers; ``running`` – uvicorn on a socket;
 * ``static/``    – the page: plain HTML, CSS and JavaScript, no build step;
 * ``commands``   – the ``glassnet demo`` sub-command; ``modelfile`` – the shipped LeNet-5.
 

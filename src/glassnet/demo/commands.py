@@ -86,7 +86,8 @@ def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, 
 def run_demo(args: argparse.Namespace) -> int:
     """Start the server for ``args.model_file`` (or the shipped model) and serve until Ctrl+C."""
     from .inference import DemoModel
-    from .server import LOOPBACK_HOSTS, address_of, bind_socket, create_app, is_loopback, make_server
+    from .running import LOOPBACK_HOSTS, address_of, bind_socket, is_loopback, make_server
+    from .server import create_app
 
     model, names, name, style, samples = load_demo(args.model_file, args.samples)
     demo = DemoModel(model, names, name=name, style=style)

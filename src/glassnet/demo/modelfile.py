@@ -30,7 +30,7 @@ def package_file(name: str) -> Path:
 
 
 def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """{"class_names": [...] or None, "dataset": str or None} from a model file's ``user`` metadata."""
+    """{"class_names": [...] or None, "dataset": str or None, "model": zoo name or None} from ``user`` metadata."""
     from ..io import read_metadata
 
     user = read_metadata(path).get("user") or {}
@@ -44,9 +44,10 @@ def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(f"model file {path}: its class_names metadata is not a list: {names[:80]!r}") from None
     if names is not None and not (isinstance(names, list) and all(isinstance(n, (str, int)) for n in names)):
         raise ValueError(f"model file {path}: class_names must be a list of strings, got {str(names)[:80]}")
-    dataset = user.get("dataset")
+    dataset, model = user.get("dataset"), user.get("model")
     return {"class_names": [str(n) for n in names] if names is not None else None,
-            "dataset": dataset if isinstance(dataset, str) else None}
+            "dataset": dataset if isinstance(dataset, str) else None,
+            "model": model if isinstance(model, str) else None}
 
 
 def load_classifier(path: str | os.PathLike) -> tuple[Any, list[str] | None, str]:
@@ -56,7 +57,9 @@ def load_classifier(path: str | os.PathLike) -> tuple[Any, list[str] | None, str
     path = Path(path)
     model = load_model(path, compile=False)
     extra = read_extra_metadata(path)
-    name = path.stem if extra["dataset"] is None else f"{path.stem} ({extra['dataset']})"
+    name = extra["model"] or path.stem
+    if extra["dataset"] is not None:
+        name = f"{name} · {extra['dataset']}"
     return model, extra["class_names"], name
 
 
