@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from conftest import assert_close
 from glassnet.layers import AvgPool2D, MaxPool2D
 
-IMPLS = ("reference", "fast")
+IMPLS = ("reference", "numpy", "fast")
 N_RANDOM_CONFIGS = 50
 
 
@@ -85,8 +85,9 @@ def test_both_implementations_match_torch_and_each_other(config, kind):
         layer.impl = impl
         results[impl] = _compare(layer, module, x, dy, f"{kind} {impl}")
     assert layer.output_shape == (c["C"], OH, OW)
-    assert_close(results["fast"][0], results["reference"][0], what="fast vs reference forward")
-    assert_close(results["fast"][1], results["reference"][1], what="fast vs reference dL/dx")
+    for impl in IMPLS[1:]:
+        assert_close(results[impl][0], results["reference"][0], what=f"{impl} vs reference forward")
+        assert_close(results[impl][1], results["reference"][1], what=f"{impl} vs reference dL/dx")
 
 
 @pytest.mark.parametrize("impl", IMPLS)

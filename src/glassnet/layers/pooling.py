@@ -3,7 +3,8 @@
 Max pooling sends each δ to the maximum of its window (0 to the others); average pooling
 shares it equally, δ / (KH·KW). Windows may overlap (stride < pool size) and need not
 divide the image evenly (floor mode, PyTorch's default). The arithmetic lives in
-``glassnet.ops.pool``: impl "fast" (default) or "reference" (one loop per output pixel).
+``glassnet.ops.pool``: impl "fast" (default, compiled by numba), "numpy" (strided slices) or
+"reference" (one Python loop iteration per output pixel).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class _Pool2D(WindowLayer):
 
     @property
     def impl(self) -> str:
-        """Which pooling kernel runs: 'fast' or 'reference'."""
+        """Which pooling kernel runs: 'fast', 'numpy' or 'reference'."""
         return self._impl
 
     @impl.setter

@@ -1,16 +1,19 @@
 """2-D convolution (cross-correlation, as in every DL framework): shapes, padding, and the choice of kernel.
 
-Three implementations compute exactly the same sums; pick one with ``impl``:
+Four implementations compute exactly the same sums; pick one with ``impl``:
 
 * ``"loops"``  – :mod:`.conv_loops`, plain Python loops written like the course's formulas
   (slow: the readable reference);
 * ``"numba"``  – :mod:`.conv_numba`, the same loops compiled by numba (imported only when used);
-* ``"im2col"`` – :mod:`.conv_im2col`, windows unrolled into columns and one matrix multiply
-  (the default, fastest).
+* ``"im2col_numpy"`` – :mod:`.conv_im2col` in plain NumPy: windows unrolled into the
+  columns of one matrix, then one matrix multiply for the whole batch;
+* ``"im2col"`` – the same, with the copies around the product done by the numba kernels
+  of :mod:`.im2col_kernels` (the default, fastest).
 
-Every kernel works on an input that is already padded; this module pads before the kernel
+The loop kernels work on an input that is already padded; this module pads before them
 and crops the padding off dL/dx afterwards, so padding may be asymmetric ('same' with an
-even kernel) without any kernel knowing about it.
+even kernel) without any kernel knowing about it. The im2col path takes the padding
+itself (the fast kernels fold it into their copies).
 
 Shapes: x (N, C, H, W), W (OC, C, KH, KW), b (OC,), y (N, OC, OH, OW) with
 OH = (H + 2P - KH) // S + 1 (and PT + PB in place of 2P when the padding is asymmetric).
@@ -26,7 +29,8 @@ import numpy as np
 Pads = tuple[int, int, int, int]
 """Zero rows/columns added on each side: (top, bottom, left, right)."""
 
-IMPLEMENTATIONS = ("loops", "numba", "im2col")
+IMPLEMENTATIONS = ("loops", "numba", "im2col", "im2col_numpy")
+_IM2COL = ("im2col", "im2col_numpy")
 
 OUTPUT_SIZE_FORMULA = "OH = (H + 2P - KH) // S + 1"
 
@@ -93,7 +97,7 @@ def crop2d(x_p: np.ndarray, pads: Pads) -> np.ndarray:
 
 def _kernel_module(impl: str):
     """The module implementing ``impl``; numba is imported only when asked for."""
-    if impl == "im2col":
+    if impl in ("im2col", "im2col_numpy"):
         from . import conv_im2col as module
     elif impl == "loops":
         from . import conv_loops as module
@@ -114,8 +118,8 @@ class ConvCache:
     stride: tuple[int, int]
     pads: Pads
     saved: Any
-    """The kernel's own cache: the padded input, or im2col's columns."""
-    padded_shape: tuple[int, int, int, int]
+    """The kernel's own cache: the padded input (loops, numba), or im2col's columns."""
+    input_shape: tuple[int, int, int, int]
 
 
 def conv2d_forward(
@@ -131,11 +135,14 @@ def conv2d_forward(
     x = np.asarray(x)
     if x.dtype != W.dtype:
         x = x.astype(W.dtype)  # e.g. uint8 pixels; the weights decide the precision
-    x_p = pad2d(x, pads)
-    y, saved = module.conv2d_forward(x_p, W, stride)
-    if b is not None:
-        y += b.reshape(1, -1, 1, 1)
-    return y, ConvCache(impl, W, b is not None, stride, pads, saved, x_p.shape)
+    if impl in _IM2COL:
+        y, saved = module.conv2d_forward(x, W, b, stride, pads, fast=impl == "im2col")
+    else:
+        x_p = pad2d(x, pads)
+        y, saved = module.conv2d_forward(x_p, W, stride)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+    return y, ConvCache(impl, W, b is not None, stride, pads, saved, x.shape)
 
 
 def conv2d_backward(
@@ -143,8 +150,17 @@ def conv2d_backward(
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
     """dL/dy (N, OC, OH, OW) -> dL/dx (N, C, H, W) or None, dL/dW (OC, C, KH, KW), dL/db (OC,) or None."""
     module = _kernel_module(cache.impl)
-    dy = np.ascontiguousarray(dy, dtype=cache.W.dtype)
+    dy = np.asarray(dy, dtype=cache.W.dtype)
+    if cache.impl in _IM2COL:
+        dx, dW, db = module.conv2d_backward(
+            dy, cache.saved, cache.W, cache.stride, cache.pads, cache.input_shape, need_dx, fast=cache.impl == "im2col"
+        )
+        return dx, dW, db if cache.has_bias else None
+    dy = np.ascontiguousarray(dy)
     db = dy.sum(axis=(0, 2, 3)) if cache.has_bias else None  # δ_b = Σ δ_in
-    dx_p, dW = module.conv2d_backward(dy, cache.saved, cache.W, cache.stride, cache.padded_shape, need_dx)
+    N, C, H, W = cache.input_shape
+    top, bottom, left, right = cache.pads
+    padded_shape = (N, C, H + top + bottom, W + left + right)
+    dx_p, dW = module.conv2d_backward(dy, cache.saved, cache.W, cache.stride, padded_shape, need_dx)
     dx = crop2d(dx_p, cache.pads) if need_dx else None
     return dx, dW, db

@@ -1,7 +1,13 @@
 """Max and average pooling: padding, and the choice between the reference and the fast kernel.
 
-``impl="reference"`` (:mod:`.pool_reference`) loops over output pixels; ``impl="fast"``
-(:mod:`.pool_fast`, the default) loops over the few offsets inside the window. Windows
+Three implementations give the same results:
+
+* ``impl="reference"`` (:mod:`.pool_reference`): Python loops over output pixels, the readable one;
+* ``impl="numpy"`` (:mod:`.pool_numpy`): loops over the few offsets inside the window, each
+  offset one strided slice of the whole batch;
+* ``impl="fast"`` (:mod:`.pool_fast`, the default): the reference's loops compiled by numba.
+
+Windows
 follow PyTorch's defaults: floor mode (rows past the last full window are dropped),
 max pooling pads with -inf (padding never wins), average pooling pads with zeros that
 count in the mean (count_include_pad=True, so every window divides by KH·KW).
@@ -17,12 +23,14 @@ import numpy as np
 
 from .conv import Pads, crop2d, pad2d
 
-IMPLEMENTATIONS = ("reference", "fast")
+IMPLEMENTATIONS = ("reference", "numpy", "fast")
 
 
 def _kernel_module(impl: str):
     if impl == "fast":
-        from . import pool_fast as module
+        from . import pool_fast as module  # imports numba on first use
+    elif impl == "numpy":
+        from . import pool_numpy as module
     elif impl == "reference":
         from . import pool_reference as module
     else:
@@ -40,7 +48,7 @@ class PoolCache:
     pads: Pads
     padded_shape: tuple[int, int, int, int]
     saved: Any
-    """The kernel's own cache: the padded input (reference max), the argmax (fast max), or None."""
+    """The kernel's own cache: the padded input (reference max), where the maxima were (numpy, fast), or None."""
 
 
 def _as_float(x: np.ndarray) -> np.ndarray:

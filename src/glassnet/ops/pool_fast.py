@@ -1,43 +1,118 @@
-"""Fast pooling: loop over the KH·KW offsets inside the window, not over output pixels.
+"""Fast pooling: the reference's loops over output pixels, compiled by numba (the default, ``impl="fast"``).
 
-For a window offset (ki, kj), the inputs x_p[:, :, i·S + ki, j·S + kj] over all output
-pixels (i, j) form one strided slice of the input. Max pooling keeps a running maximum
-over these KH·KW slices, and remembers which offset won (``argmax``, the first maximum on
-ties, as PyTorch does); the backward pass sends each δ back through the slice of its
-winning offset. Average pooling sums the slices. Same results as ``pool_reference``.
+The loops are those of :mod:`.pool_reference`, one iteration per output pixel; numba
+compiles them to machine code and runs the (image, channel) planes on all cores
+(``prange``: each plane is read and written by one thread only). Max pooling also
+remembers where each maximum was (its index in the flattened padded plane, the first
+maximum on ties, as PyTorch does), so the backward pass just adds each δ there. Same
+results as ``pool_reference`` and ``pool_numpy`` (the tests check it).
+
+Indices are unsigned (``U(...)``) for the reason given in :mod:`.im2col_kernels`:
+numba's check for negative indices would otherwise run on every access.
 """
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
+from numba import uint64 as U
+
+_JIT = dict(cache=True, nogil=True, parallel=True)
 
 
-def _window_slices(
-    padded_hw: tuple[int, int], pool: tuple[int, int], stride: tuple[int, int]
-) -> list[tuple[slice, slice]]:
-    """For each window offset (ki, kj), in row-major order: the (rows, cols) slices it reads."""
-    (KH, KW), (SH, SW) = pool, stride
-    OH = (padded_hw[0] - KH) // SH + 1
-    OW = (padded_hw[1] - KW) // SW + 1
-    return [
-        (slice(ki, ki + SH * (OH - 1) + 1, SH), slice(kj, kj + SW * (OW - 1) + 1, SW))
-        for ki in range(KH)
-        for kj in range(KW)
-    ]
+@njit(**_JIT)
+def _max_forward(x_p, KH, KW, SH, SW, y, argmax):  # pragma: no cover - compiled
+    N, C, Hp, Wp = x_p.shape
+    OH, OW = y.shape[2], y.shape[3]
+    xf = x_p.ravel()
+    yf = y.ravel()
+    af = argmax.ravel()
+    for plane in prange(N * C):
+        src = U(plane * Hp * Wp)
+        dst = U(plane * OH * OW)
+        for i in range(OH):
+            for j in range(OW):
+                first = (i * SH) * Wp + j * SW  # top-left corner of the window, in the plane
+                best = xf[src + U(first)]
+                where = first
+                for ki in range(KH):
+                    for kj in range(KW):
+                        at = first + ki * Wp + kj
+                        value = xf[src + U(at)]
+                        if value > best:  # strictly greater: the first maximum wins ties
+                            best = value
+                            where = at
+                yf[dst + U(i * OW + j)] = best
+                af[dst + U(i * OW + j)] = where
+
+
+@njit(**_JIT)
+def _max_backward(dy, argmax, dx_p):  # pragma: no cover - compiled
+    N, C, OH, OW = dy.shape
+    Hp, Wp = dx_p.shape[2], dx_p.shape[3]
+    gf = dy.ravel()
+    af = argmax.ravel()
+    df = dx_p.ravel()
+    for plane in prange(N * C):
+        dst = U(plane * Hp * Wp)
+        src = U(plane * OH * OW)
+        for q in range(Hp * Wp):
+            df[dst + U(q)] = 0
+        for p in range(OH * OW):
+            df[dst + U(af[src + U(p)])] += gf[src + U(p)]  # += : overlapping windows may share a maximum
+
+
+@njit(**_JIT)
+def _avg_forward(x_p, KH, KW, SH, SW, y):  # pragma: no cover - compiled
+    N, C, Hp, Wp = x_p.shape
+    OH, OW = y.shape[2], y.shape[3]
+    xf = x_p.ravel()
+    yf = y.ravel()
+    scale = 1.0 / (KH * KW)
+    for plane in prange(N * C):
+        src = U(plane * Hp * Wp)
+        dst = U(plane * OH * OW)
+        for i in range(OH):
+            for j in range(OW):
+                first = (i * SH) * Wp + j * SW
+                total = 0.0  # summed in float64
+                for ki in range(KH):
+                    for kj in range(KW):
+                        total += xf[src + U(first + ki * Wp + kj)]
+                yf[dst + U(i * OW + j)] = total * scale
+
+
+@njit(**_JIT)
+def _avg_backward(dy, KH, KW, SH, SW, dx_p):  # pragma: no cover - compiled
+    N, C, OH, OW = dy.shape
+    Hp, Wp = dx_p.shape[2], dx_p.shape[3]
+    gf = dy.ravel()
+    df = dx_p.ravel()
+    scale = 1.0 / (KH * KW)
+    for plane in prange(N * C):
+        dst = U(plane * Hp * Wp)
+        src = U(plane * OH * OW)
+        for q in range(Hp * Wp):
+            df[dst + U(q)] = 0
+        for i in range(OH):
+            for j in range(OW):
+                share = gf[src + U(i * OW + j)] * scale
+                first = (i * SH) * Wp + j * SW
+                for ki in range(KH):
+                    for kj in range(KW):
+                        df[dst + U(first + ki * Wp + kj)] += share
 
 
 def max_pool2d_forward(
     x_p: np.ndarray, pool: tuple[int, int], stride: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """x_p (N, C, Hp, Wp) -> y (N, C, OH, OW), cache argmax (N, C, OH, OW): the winning window offset."""
-    slices = _window_slices(x_p.shape[2:], pool, stride)
-    rows, cols = slices[0]
-    y = x_p[:, :, rows, cols].copy()
-    argmax = np.zeros(y.shape, dtype=np.uint8 if len(slices) <= 256 else np.int32)
-    for k, (rows, cols) in enumerate(slices[1:], start=1):
-        candidate = x_p[:, :, rows, cols]
-        better = candidate > y  # strictly greater: the first maximum wins ties
-        np.copyto(y, candidate, where=better)
-        np.copyto(argmax, k, where=better)
+    """x_p (N, C, Hp, Wp) -> y (N, C, OH, OW), cache argmax (N, C, OH, OW): where in its plane each maximum was."""
+    x_p = np.ascontiguousarray(x_p)
+    (KH, KW), (SH, SW) = pool, stride
+    N, C, Hp, Wp = x_p.shape
+    shape = (N, C, (Hp - KH) // SH + 1, (Wp - KW) // SW + 1)
+    y = np.empty(shape, dtype=x_p.dtype)
+    argmax = np.empty(shape, dtype=np.int32 if Hp * Wp < 2**31 else np.int64)
+    _max_forward(x_p, KH, KW, SH, SW, y, argmax)
     return y, argmax
 
 
@@ -49,30 +124,26 @@ def max_pool2d_backward(
     stride: tuple[int, int],
 ) -> np.ndarray:
     """dy (N, C, OH, OW) -> dL/dx_p (N, C, Hp, Wp): each δ added where its window's maximum was."""
-    dx_p = np.zeros(padded_shape, dtype=dy.dtype)
-    for k, (rows, cols) in enumerate(_window_slices(padded_shape[2:], pool, stride)):
-        dx_p[:, :, rows, cols] += dy * (argmax == k)
+    dx_p = np.empty(padded_shape, dtype=dy.dtype)
+    _max_backward(np.ascontiguousarray(dy), argmax, dx_p)
     return dx_p
 
 
 def avg_pool2d_forward(x_p: np.ndarray, pool: tuple[int, int], stride: tuple[int, int]) -> tuple[np.ndarray, None]:
-    """x_p (N, C, Hp, Wp) -> y (N, C, OH, OW): sum of the KH·KW slices / (KH·KW)."""
-    slices = _window_slices(x_p.shape[2:], pool, stride)
-    rows, cols = slices[0]
-    y = x_p[:, :, rows, cols].copy()
-    for rows, cols in slices[1:]:
-        y += x_p[:, :, rows, cols]
-    y /= len(slices)
+    """x_p (N, C, Hp, Wp) -> y (N, C, OH, OW): the mean of each window."""
+    x_p = np.ascontiguousarray(x_p)
+    (KH, KW), (SH, SW) = pool, stride
+    N, C, Hp, Wp = x_p.shape
+    y = np.empty((N, C, (Hp - KH) // SH + 1, (Wp - KW) // SW + 1), dtype=x_p.dtype)
+    _avg_forward(x_p, KH, KW, SH, SW, y)
     return y, None
 
 
 def avg_pool2d_backward(
     dy: np.ndarray, padded_shape: tuple[int, ...], pool: tuple[int, int], stride: tuple[int, int]
 ) -> np.ndarray:
-    """dy (N, C, OH, OW) -> dL/dx_p (N, C, Hp, Wp): δ / (KH·KW) added through every slice."""
-    slices = _window_slices(padded_shape[2:], pool, stride)
-    share = dy / len(slices)
-    dx_p = np.zeros(padded_shape, dtype=dy.dtype)
-    for rows, cols in slices:
-        dx_p[:, :, rows, cols] += share
+    """dy (N, C, OH, OW) -> dL/dx_p (N, C, Hp, Wp): δ / (KH·KW) added to every input of the window."""
+    (KH, KW), (SH, SW) = pool, stride
+    dx_p = np.empty(padded_shape, dtype=dy.dtype)
+    _avg_backward(np.ascontiguousarray(dy), KH, KW, SH, SW, dx_p)
     return dx_p

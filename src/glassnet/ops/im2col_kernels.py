@@ -1,0 +1,152 @@
+"""numba kernels for the im2col convolution: the copies around the one matrix multiply.
+
+``conv_im2col`` writes each step in plain NumPy first (``im2col``, ``col2im``, the
+reorders); these kernels compute exactly the same arrays, tested equal to them. They
+exist because the NumPy versions touch memory more often than needed:
+
+* ``im2col_rows`` reads the input once and writes each column entry once; padding is
+  folded in (entries outside the image are written as 0), so no padded copy is made;
+* ``col2im_rows`` adds each column entry back once, and crops the padding on the fly;
+* ``rows_to_nchw`` / ``nchw_to_rows`` swap the first two axes of (OC, N, P) <-> (N, OC, P)
+  and add the bias, or sum dL/db, in the same pass.
+
+Layout (see ``conv_im2col``): col has one row per (c, ki, kj) and one column per (n, i, j):
+col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j] = x[n, c, i·SH + ki - PT, j·SW + kj - PL] (0 outside).
+
+Why the arrays are indexed through flat views with ``U(...)`` (unsigned) offsets: numba
+supports negative indices (a[-1]), so for a signed index it must check ``i < 0`` on
+every access; the check stops LLVM from vectorising the copy loops (10× slower here).
+An unsigned index cannot be negative, so the check disappears. Every offset below is
+non-negative by construction before it is converted.
+
+The outer loop of each kernel is ``prange``: numba runs its iterations on all cores
+(they write disjoint parts of the output). Kernels compile on first use (a few seconds)
+and are cached on disk (``cache=True``), so later runs start at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numba import uint64 as U
+
+_JIT = dict(cache=True, nogil=True, parallel=True)
+
+
+@njit(cache=True)
+def _first_inside(kj, PL, SW, OW):  # pragma: no cover - compiled
+    """Smallest j with j·SW + kj - PL >= 0 (clipped to [0, OW])."""
+    return min(OW, max(0, (PL - kj + SW - 1) // SW))
+
+
+@njit(cache=True)
+def _end_inside(kj, PL, SW, OW, W, j_lo):  # pragma: no cover - compiled
+    """One past the largest j with j·SW + kj - PL < W (clipped to [j_lo, OW])."""
+    return max(j_lo, min(OW, (W + PL - kj + SW - 1) // SW))
+
+
+@njit(**_JIT)
+def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - compiled
+    """x (N, C, H, W) -> col (C·KH·KW, N·OH·OW), padding PT rows on top and PL columns on the left as zeros."""
+    N, C, H, W = x.shape
+    P = OH * OW
+    xf = x.ravel()
+    cf = col.ravel()
+    for r in prange(C * KH * KW):  # one row of col per (c, ki, kj)
+        c = r // (KH * KW)
+        ki = (r // KW) % KH
+        kj = r % KW
+        j_lo = _first_inside(kj, PL, SW, OW)
+        j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
+        for n in range(N):
+            for i in range(OH):
+                out = U((r * N + n) * P + i * OW)
+                h = i * SH + ki - PT
+                if h < 0 or h >= H:  # a padding row
+                    for j in range(OW):
+                        cf[out + U(j)] = 0
+                    continue
+                for j in range(j_lo):
+                    cf[out + U(j)] = 0
+                for j in range(j_hi, OW):
+                    cf[out + U(j)] = 0
+                row = ((n * C + c) * H + h) * W
+                if SW == 1:  # contiguous: a plain copy LLVM vectorises
+                    src = U(row + j_lo + kj - PL)
+                    dst = out + U(j_lo)
+                    for j in range(j_hi - j_lo):
+                        cf[dst + U(j)] = xf[src + U(j)]
+                else:
+                    for j in range(j_lo, j_hi):
+                        cf[out + U(j)] = xf[U(row + j * SW + kj - PL)]
+
+
+@njit(**_JIT)
+def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - compiled
+    """col (C·KH·KW, N·OH·OW) -> dx (N, C, H, W): each entry added where im2col_rows took it from (padding dropped)."""
+    N, C, H, W = dx.shape
+    P = OH * OW
+    cf = col.ravel()
+    df = dx.ravel()
+    for n in prange(N):  # each image's gradient is written by one thread only
+        image = U(n * C * H * W)
+        for q in range(C * H * W):
+            df[image + U(q)] = 0
+        for c in range(C):
+            for ki in range(KH):
+                for kj in range(KW):
+                    r = (c * KH + ki) * KW + kj
+                    j_lo = _first_inside(kj, PL, SW, OW)
+                    j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
+                    for i in range(OH):
+                        h = i * SH + ki - PT
+                        if h < 0 or h >= H:
+                            continue
+                        src = U((r * N + n) * P + i * OW)
+                        row = ((n * C + c) * H + h) * W
+                        if SW == 1:
+                            dst = U(row + j_lo + kj - PL)
+                            src += U(j_lo)
+                            for j in range(j_hi - j_lo):
+                                df[dst + U(j)] += cf[src + U(j)]
+                        else:
+                            for j in range(j_lo, j_hi):
+                                df[U(row + j * SW + kj - PL)] += cf[src + U(j)]
+
+
+@njit(**_JIT)
+def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
+    """z (OC, N·P) + b (OC,) -> y (N, OC, P): y[n, oc, p] = z[oc, n·P + p] + b[oc]."""
+    N, OC, P = y.shape
+    zf = z.ravel()
+    yf = y.ravel()
+    for n in prange(N):
+        for oc in range(OC):
+            bias = b[oc]
+            src = U((oc * N + n) * P)
+            dst = U((n * OC + oc) * P)
+            for p in range(P):
+                yf[dst + U(p)] = zf[src + U(p)] + bias
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
+def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
+    """dz (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = dz[n, oc, p]; db[oc] = Σ_n,p dz[n, oc, p].
+
+    ``reassoc`` lets LLVM add each image's P values in vector lanes (as NumPy's sum does);
+    the per-image sums are added up in float64.
+    """
+    N, OC, P = dz.shape
+    zf = dz.ravel()
+    rf = rows.ravel()
+    for oc in prange(OC):
+        total = 0.0
+        for n in range(N):
+            src = U((n * OC + oc) * P)
+            dst = U((oc * N + n) * P)
+            part = np.float32(0.0)  # becomes float64 for float64 arrays (numba unifies the types)
+            for p in range(P):
+                value = zf[src + U(p)]
+                rf[dst + U(p)] = value
+                part += value
+            total += np.float64(part)
+        db[oc] = total
