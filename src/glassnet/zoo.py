@@ -277,12 +277,12 @@ MODELS: dict[str, ModelSpec] = {
     "mlp": ModelSpec(mlp, "mnist", "Module 7: MLP 784 -> 512 -> 512 -> 10, ReLU",
                      Training("sgd", 0.1, 5, 64)),
     "mlp_keras": ModelSpec(mlp_keras, "mnist", "Keras lesson: MLP 784 -> 128 -> 128 -> 10, ReLU",
-                           Training("rmsprop", 1e-3, 5, 64)),
+                           Training("rmsprop", 1e-3, 5, 64, validation_split=0.1)),
     "linear_regression": ModelSpec(linear_regression, "boston", "Keras lesson: one neuron y = x·w + b (Boston housing)",
                                    Training("rmsprop", 5e-3, 100, 16, loss="mse", metrics=("mae",),
                                             validation_split=0.3)),
     "lenet5": ModelSpec(lenet5, "mnist", "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10",
-                        Training("adam", 1e-3, 2, 64)),
+                        Training("adam", 1e-3, 2, 64, validation_split=0.1)),
     # The step-8 nets: Adam trains them in fewer epochs than the course's SGD (lr 0.01 / 0.1, batch 16,
     # 20-100 epochs) on the 5,000 generated images: colour DNN ~79 %, shape CNN ~92 %. The colour CNN is
     # the smallest net that can work (2 then 3 filters): with some seeds a ReLU channel dies and one or
