@@ -326,7 +326,10 @@ def test_report_percent_is_truncated_with_integers():
 def test_the_installed_command(tmp_path):
     script = shutil.which("glassnet")
     base = [script] if script else [sys.executable, "-m", "glassnet"]
-    env = {**os.environ, "GLASSNET_OFFLINE": "1"}
+    # the script imports glassnet from wherever it was installed; make it the copy under test
+    source_root = str(Path(cli.__file__).resolve().parents[1])
+    pythonpath = os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "GLASSNET_OFFLINE": "1", "PYTHONPATH": pythonpath}
     ok = subprocess.run([*base, "summary", "mlp_keras"], capture_output=True, text=True, env=env, timeout=120)
     assert ok.returncode == 0 and "Total params: 118,282" in ok.stdout
     bad = subprocess.run([*base, "train", "nosuchnet"], capture_output=True, text=True, env=env, timeout=120)
