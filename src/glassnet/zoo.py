@@ -282,7 +282,7 @@ MODELS: dict[str, ModelSpec] = {
                                    Training("rmsprop", 5e-3, 100, 16, loss="mse", metrics=("mae",),
                                             validation_split=0.3)),
     "lenet5": ModelSpec(lenet5, "mnist", "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10",
-                        Training("adam", 1e-3, 2, 64, validation_split=0.1)),
+                        Training("adam", 1e-3, 2, 64)),  # all 60,000 images: 98.5 % after 2 epochs
     # The step-8 nets: Adam trains them in fewer epochs than the course's SGD (lr 0.01 / 0.1, batch 16,
     # 20-100 epochs) on the 5,000 generated images: colour DNN ~79 %, shape CNN ~92 %. The colour CNN is
     # the smallest net that can work (2 then 3 filters): with some seeds a ReLU channel dies and one or
