@@ -22,7 +22,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 
 from . import report, zoo
 from .backend import DTYPE
+from .fileio import write_atomic
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FALLBACK_DATASET = "shapes"
@@ -59,22 +59,6 @@ def _say(message: str = "") -> None:
 def _note(message: str) -> None:
     """Something the user should know that is not the command's result (goes to stderr)."""
     print(f"glassnet: {message}", file=sys.stderr, flush=True)
-
-
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a normal file is what the user expects
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _dataset_key(name: str) -> str:
@@ -326,9 +310,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         "augment": bool(args.augment), "train_seconds": round(seconds, 3), "history": history_dict,
         **{k: v for k, v in numbers.items() if k != "class_names"},
     }
-    _write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
-    _write_atomic(out / "history.csv", _history_csv(history_dict))
-    _write_atomic(out / "report.txt", text + "\n")
+    write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
+    write_atomic(out / "history.csv", _history_csv(history_dict))
+    write_atomic(out / "report.txt", text + "\n")
     figures = [] if args.no_figures else _write_figures(model, history, x_test, ds.y_test, class_names, out)
     _say(f"Wrote {out}/: model.safetensors, history.json, history.csv, report.txt"
          + (f", {len(figures)} figure(s) ({', '.join(sorted(p.name for p in figures))})" if figures else ""))

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import struct
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from .backend import DTYPE
+from .fileio import atomic_path
 from .layers.base import LAYER_CLASSES
 
 __all__ = ["save_model", "load_model", "read_metadata", "FORMAT", "FORMAT_VERSION"]
@@ -132,30 +132,8 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
 
 def _atomic_save(tensors: dict[str, np.ndarray], metadata: dict[str, str], path: Path) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        _write_file(tensors, tmp_name, metadata=metadata)
-        with open(tmp_name, "rb+") as handle:
-            os.fsync(handle.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        try:
-            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
+    with atomic_path(path) as tmp:
+        _write_file(tensors, str(tmp), metadata=metadata)
 
 
 # ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .download import check_sha256, download as download_file, sha256_bytes, sha
 from .errors import DatasetError, DatasetNotFoundError, DownloadError
 from .paths import CACHE, Place, describe_places, downloads_allowed, how_to_supply, search_places
 from .transforms import to_unit_range
+from ..fileio import write_atomic
 
 FOLDER = "cifar-10"
 BATCH_FOLDER = "cifar-10-batches-bin"
@@ -106,12 +107,7 @@ def extract_cifar10_archive(archive: str | os.PathLike, dest: str | os.PathLike,
                 data = tar.extractfile(member).read()
                 if verify and name in FILE_SHA256:
                     check_sha256(sha256_bytes(data), FILE_SHA256[name], f"{archive}:{member.name}", hint)
-                tmp = dest / f".{name}.part"
-                try:
-                    tmp.write_bytes(data)
-                    os.replace(tmp, dest / name)
-                finally:
-                    tmp.unlink(missing_ok=True)
+                write_atomic(dest / name, data)
                 found.add(name)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise DatasetError(f"{archive} could not be read as a .tar.gz ({type(exc).__name__}: {exc}); "

@@ -12,13 +12,13 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .errors import ChecksumError, DatasetError, DownloadError
+from ..fileio import atomic_path
 
 ProgressHook = Callable[[int, "int | None"], None]
 """Called as ``progress(bytes_so_far, total_bytes_or_None)`` after every chunk."""
@@ -96,26 +96,21 @@ def download(
         if not url.lower().startswith(("http://", "https://")):
             failures.append(f"{url}: only http:// and https:// URLs are fetched")
             continue
-        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        os.close(fd)
-        tmp = Path(name)
         try:
-            if not quiet:
-                print(f"glassnet: downloading {url} -> {dest}", file=sys.stderr, flush=True)
-            _fetch(url, tmp, timeout, chunk_size, progress)
-            if sha256 is not None:
-                check_sha256(sha256_file(tmp), sha256, f"the file downloaded from {url}",
-                             "the mirror serves a bad copy; try another mirror")
-            if check is not None:
-                check(tmp)
-            os.replace(tmp, dest)
+            # The file gets its real name only once fetched and verified (even on Ctrl-C).
+            with atomic_path(dest, suffix=".part") as tmp:
+                if not quiet:
+                    print(f"glassnet: downloading {url} -> {dest}", file=sys.stderr, flush=True)
+                _fetch(url, tmp, timeout, chunk_size, progress)
+                if sha256 is not None:
+                    check_sha256(sha256_file(tmp), sha256, f"the file downloaded from {url}",
+                                 "the mirror serves a bad copy; try another mirror")
+                if check is not None:
+                    check(tmp)
             return dest
         except (urllib.error.URLError, http.client.HTTPException, OSError, DatasetError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             failures.append(f"{url}: {type(exc).__name__}: {reason}")
-        finally:
-            # Reached on success too (tmp is gone then) and on KeyboardInterrupt.
-            tmp.unlink(missing_ok=True)
     raise DownloadError(
         f"could not download {dest.name} into {dest.parent}; every mirror failed:\n  - "
         + "\n  - ".join(failures)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .download import check_sha256, sha256_bytes
 from .errors import DatasetError
+from ..fileio import write_atomic
 
 IDX_TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -118,7 +119,4 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | No
     payload = header + np.ascontiguousarray(array, dtype=IDX_TYPES[code]).tobytes()
     if compress if compress is not None else path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(payload)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, payload)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path
+
 
 @dataclass(frozen=True)
 class Samples:
@@ -37,9 +39,8 @@ def save_samples(path: str | os.PathLike, samples: Samples) -> Path:
     from safetensors.numpy import save_file
 
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file({"images": np.ascontiguousarray(samples.images), "labels": samples.labels.astype(np.int64)}, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        save_file({"images": np.ascontiguousarray(samples.images), "labels": samples.labels.astype(np.int64)}, str(tmp))
     return path
 
 
