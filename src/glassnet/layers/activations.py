@@ -6,19 +6,45 @@ import numpy as np
 from .base import Layer, register
 
 
+def _fusable(*arrays: np.ndarray) -> bool:
+    """True when the one-pass numba kernels apply: float32/float64, C-contiguous, one dtype."""
+    first = arrays[0]
+    return first.dtype in (np.float32, np.float64) and all(
+        a.dtype == first.dtype and a.flags.c_contiguous for a in arrays
+    )
+
+
 @register
 class ReLU(Layer):
-    """y = max(0, x); dy/dx = 1 where x > 0, else 0."""
+    """y = max(0, x); dy/dx = 1 where x > 0, else 0.
+
+    The backward pass needs only the output: y > 0 exactly where x > 0. Both passes run
+    as one-pass numba kernels (``ops.fused_kernels``) for float arrays; the NumPy line
+    in the ``else`` branch is the same formula.
+    """
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """(N, ...) -> (N, ...)."""
         self.ensure_built(x)
-        self.mask = x > 0
-        return np.maximum(x, 0, dtype=x.dtype)
+        if _fusable(x):
+            from ..ops.fused_kernels import relu_forward
+
+            y = np.empty_like(x)
+            relu_forward(x.ravel(), y.ravel())
+        else:
+            y = np.maximum(x, 0, dtype=x.dtype)
+        self.y = y
+        return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """(N, ...) -> (N, ...)."""
-        return grad * self.mask
+        if _fusable(grad, self.y):
+            from ..ops.fused_kernels import relu_backward
+
+            dx = np.empty_like(grad)
+            relu_backward(grad.ravel(), self.y.ravel(), dx.ravel())
+            return dx
+        return grad * (self.y > 0)
 
 
 @register

@@ -29,7 +29,8 @@ import numpy as np
 from numba import njit, prange
 from numba import uint64 as U
 
-_JIT = dict(cache=True, nogil=True, parallel=True)
+from .jit import JIT
+
 
 
 @njit(cache=True)
@@ -44,7 +45,7 @@ def _end_inside(kj, PL, SW, OW, W, j_lo):  # pragma: no cover - compiled
     return max(j_lo, min(OW, (W + PL - kj + SW - 1) // SW))
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - compiled
     """x (N, C, H, W) -> col (C·KH·KW, N·OH·OW), padding PT rows on top and PL columns on the left as zeros."""
     N, C, H, W = x.shape
@@ -80,7 +81,7 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
                         cf[out + U(j)] = xf[U(row + j * SW + kj - PL)]
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - compiled
     """col (C·KH·KW, N·OH·OW) -> dx (N, C, H, W): each entry added where im2col_rows took it from (padding dropped)."""
     N, C, H, W = dx.shape
@@ -113,7 +114,7 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
                                 df[U(row + j * SW + kj - PL)] += cf[src + U(j)]
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
     """z (OC, N·P) + b (OC,) -> y (N, OC, P): y[n, oc, p] = z[oc, n·P + p] + b[oc]."""
     N, OC, P = y.shape
@@ -128,7 +129,7 @@ def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
                 yf[dst + U(p)] = zf[src + U(p)] + bias
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
+@njit(**JIT, fastmath={"reassoc"})
 def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
     """dz (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = dz[n, oc, p]; db[oc] = Σ_n,p dz[n, oc, p].
 

@@ -16,10 +16,11 @@ import numpy as np
 from numba import njit, prange
 from numba import uint64 as U
 
-_JIT = dict(cache=True, nogil=True, parallel=True)
+from .jit import JIT
 
 
-@njit(**_JIT)
+
+@njit(**JIT)
 def _max_forward(x_p, KH, KW, SH, SW, y, argmax):  # pragma: no cover - compiled
     N, C, Hp, Wp = x_p.shape
     OH, OW = y.shape[2], y.shape[3]
@@ -45,7 +46,7 @@ def _max_forward(x_p, KH, KW, SH, SW, y, argmax):  # pragma: no cover - compiled
                 af[dst + U(i * OW + j)] = where
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _max_backward(dy, argmax, dx_p):  # pragma: no cover - compiled
     N, C, OH, OW = dy.shape
     Hp, Wp = dx_p.shape[2], dx_p.shape[3]
@@ -61,7 +62,7 @@ def _max_backward(dy, argmax, dx_p):  # pragma: no cover - compiled
             df[dst + U(af[src + U(p)])] += gf[src + U(p)]  # += : overlapping windows may share a maximum
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _avg_forward(x_p, KH, KW, SH, SW, y):  # pragma: no cover - compiled
     N, C, Hp, Wp = x_p.shape
     OH, OW = y.shape[2], y.shape[3]
@@ -81,7 +82,7 @@ def _avg_forward(x_p, KH, KW, SH, SW, y):  # pragma: no cover - compiled
                 yf[dst + U(i * OW + j)] = total * scale
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _avg_backward(dy, KH, KW, SH, SW, dx_p):  # pragma: no cover - compiled
     N, C, OH, OW = dy.shape
     Hp, Wp = dx_p.shape[2], dx_p.shape[3]

@@ -1,0 +1,140 @@
+"""Every fast kernel against the readable code it replaces (the layer tests compare both with torch).
+
+* im2col / col2im: the numba kernels (padding and cropping folded in) against the NumPy
+  ``im2col`` / ``col2im`` of ``ops.conv_im2col`` on an explicitly padded input;
+* the axis swaps with bias and dL/db against ``transpose`` and ``sum``;
+* ReLU's one-pass kernels against its NumPy formula (NaN, zeros, float64, strided input);
+* Adam's one-pass update against the NumPy update, step by step;
+* ``glassnet bench`` runs and prints every implementation.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from conftest import assert_close
+from glassnet import optimizers
+from glassnet.layers import ReLU
+from glassnet.ops import im2col_kernels as kernels
+from glassnet.ops.conv import crop2d, output_size, pad2d
+from glassnet.ops.conv_im2col import col2im, im2col
+
+# N, C, H, W, KH, KW, stride, pads (top, bottom, left, right)
+WINDOWS = [
+    (2, 1, 28, 28, 5, 5, (1, 1), (2, 2, 2, 2)),     # LeNet conv1
+    (3, 2, 7, 9, 3, 2, (2, 3), (1, 0, 2, 1)),       # asymmetric padding, strides
+    (1, 3, 5, 5, 5, 5, (1, 1), (0, 0, 0, 0)),       # kernel as large as the image
+    (2, 2, 6, 4, 2, 3, (3, 1), (1, 1, 0, 0)),       # stride larger than the kernel
+    (1, 1, 1, 1, 3, 3, (2, 2), (1, 1, 1, 1)),       # a 1x1 image, all padding around it
+    (2, 1, 4, 6, 1, 1, (1, 2), (0, 1, 3, 0)),       # windows that see only padding
+]
+
+
+def _shape(N, C, H, W, KH, KW, stride, pads):
+    return (output_size(H, KH, stride[0], pads[0], pads[1]), output_size(W, KW, stride[1], pads[2], pads[3]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", WINDOWS, ids=str)
+def test_im2col_kernel_equals_numpy_im2col_of_the_padded_input(case, dtype, rng):
+    N, C, H, W, KH, KW, stride, pads = case
+    OH, OW = _shape(*case)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    col = np.full((C * KH * KW, N * OH * OW), np.nan, dtype=dtype)
+    kernels.im2col_rows(x, KH, KW, *stride, pads[0], pads[2], OH, OW, col)
+    np.testing.assert_array_equal(col, im2col(pad2d(x, pads), KH, KW, stride))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", WINDOWS, ids=str)
+def test_col2im_kernel_equals_numpy_col2im_then_crop(case, dtype, rng):
+    N, C, H, W, KH, KW, stride, pads = case
+    OH, OW = _shape(*case)
+    col = rng.standard_normal((C * KH * KW, N * OH * OW)).astype(dtype)
+    dx = np.full((N, C, H, W), np.nan, dtype=dtype)  # the kernel must overwrite every entry
+    kernels.col2im_rows(col, KH, KW, *stride, pads[0], pads[2], OH, OW, dx)
+    padded = (N, C, H + pads[0] + pads[1], W + pads[2] + pads[3])
+    assert_close(dx, crop2d(col2im(col, padded, KH, KW, stride), pads), rtol=1e-6)
+
+
+def test_axis_swaps_add_the_bias_and_sum_the_bias_gradient(rng):
+    N, OC, P = 5, 3, 7
+    z = rng.standard_normal((OC, N * P)).astype(np.float32)
+    b = rng.standard_normal(OC).astype(np.float32)
+    y = np.empty((N, OC, P), np.float32)
+    kernels.rows_to_nchw(z, b, y)
+    np.testing.assert_array_equal(y, z.reshape(OC, N, P).transpose(1, 0, 2) + b[:, None])
+    dz = rng.standard_normal((N, OC, P)).astype(np.float32)
+    rows, db = np.empty((OC, N * P), np.float32), np.empty(OC, np.float32)
+    kernels.nchw_to_rows(dz, rows, db)
+    np.testing.assert_array_equal(rows, dz.transpose(1, 0, 2).reshape(OC, -1))
+    assert_close(db, dz.astype(np.float64).sum(axis=(0, 2)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_kernels_equal_the_numpy_formula(dtype, rng):
+    x = rng.standard_normal((4, 3, 5, 5)).astype(dtype)
+    x[0, 0, 0, :3] = [0.0, -0.0, np.nan]
+    grad = rng.standard_normal(x.shape).astype(dtype)
+    layer = ReLU()
+    y = layer.forward(x)
+    dx = layer.backward(grad)
+    assert y.dtype == dx.dtype == dtype
+    np.testing.assert_array_equal(y, np.maximum(x, 0))  # NaN stays NaN, as in np.maximum and torch.relu
+    np.testing.assert_array_equal(dx, grad * (x > 0))
+    strided = x[:, :, :, ::2]  # not contiguous: the NumPy branch
+    other = ReLU()
+    np.testing.assert_array_equal(other.forward(strided), np.maximum(strided, 0))
+    np.testing.assert_array_equal(other.backward(grad[:, :, :, ::2]), grad[:, :, :, ::2] * (strided > 0))
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6),
+                                    dict(lr=0.01, weight_decay=0.05), dict(lr=0.01, amsgrad=True, weight_decay=0.01)])
+def test_adam_one_pass_update_equals_the_numpy_update(kwargs, rng, monkeypatch):
+    shapes = {"0.W": (6, 5), "0.b": (5,), "2.W": (3, 2, 3, 3)}
+    start = {key: rng.standard_normal(shape).astype(np.float32) for key, shape in shapes.items()}
+    grads = [{key: (rng.standard_normal(shape) * rng.uniform(0.1, 3)).astype(np.float32)
+              for key, shape in shapes.items()} for _ in range(20)]
+    results = []
+    for fused in (True, False):
+        monkeypatch.setattr(optimizers, "_fusable", lambda *arrays, fused=fused: fused)
+        params = {key: value.copy() for key, value in start.items()}
+        opt = optimizers.Adam(**kwargs)
+        for g in grads:
+            opt.step(params, g)
+        results.append((params, opt.state_dict()))
+    (fast, fast_state), (slow, slow_state) = results
+    assert fast_state.keys() == slow_state.keys()
+    for key in shapes:
+        assert fast[key].dtype == np.float32
+        assert_close(fast[key], slow[key], rtol=1e-5, what=key)
+    for key in fast_state:
+        assert_close(fast_state[key], slow_state[key], rtol=1e-5, what=key)
+
+
+def test_glassnet_bench_times_every_implementation(capsys):
+    from glassnet.bench import add_bench_parser, run_bench
+
+    parser = argparse.ArgumentParser()
+    add_bench_parser(parser.add_subparsers())
+    args = parser.parse_args(["bench", "--batch", "2", "--channels", "2", "--size", "8", "--filters", "3",
+                              "--padding", "1", "--stride", "2", "--repeat", "2", "--backward"])
+    assert args.func is run_bench
+    assert run_bench(args) == 0
+    out = capsys.readouterr().out
+    for impl in ("loops", "numba", "im2col_numpy", "im2col"):
+        assert f"\n{impl} " in out
+    differences = [float(line.split()[-1]) for line in out.splitlines()[2:]]
+    assert len(differences) == 4 and max(differences) < 1e-5
+
+
+def test_glassnet_bench_rejects_a_kernel_larger_than_the_image():
+    from glassnet.bench import add_bench_parser
+
+    parser = argparse.ArgumentParser()
+    add_bench_parser(parser.add_subparsers())
+    args = parser.parse_args(["bench", "--size", "3", "--kernel", "5"])
+    with pytest.raises(ValueError, match="does not fit"):
+        args.func(args)
