@@ -589,6 +589,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_demo_parser(sub)
+    from .bench import add_bench_parser  # 'glassnet bench': the course's conv comparison (sets func=run_bench)
+
+    add_bench_parser(sub)
     return parser
 
 
