@@ -104,7 +104,9 @@ def conv2d_backward(
     else:
         rows = dz.transpose(1, 0, 2, 3).reshape(OC, -1)  # (OC, N·OH·OW), a copy
         db = dz.sum(axis=(0, 2, 3))
-    dW = (rows @ col.T).reshape(W.shape)
+    # dW = dz @ colᵀ, computed as (col @ dzᵀ)ᵀ: the same numbers, but OpenBLAS runs this
+    # orientation of a long, thin product (N·OH·OW summed over) up to twice as fast.
+    dW = (col @ rows.T).T.reshape(W.shape)
     if not need_dx:
         return None, dW, db
     dcol = W.reshape(OC, -1).T @ rows  # (C·KH·KW, N·OH·OW)

@@ -7,35 +7,35 @@ element by element in a single pass. The readable versions are the NumPy lines t
 replace, kept beside each call (``layers/activations.py``, ``optimizers.py``), and the
 tests check both give the same numbers.
 
-Arrays are passed as flat C-contiguous views (``ravel()``), so one loop covers any shape;
-``prange`` splits it between the cores.
+Arrays are passed as flat C-contiguous views (``ravel()``), so one loop covers any shape.
+They run on one core: each is a few tens of microseconds, less than a parallel launch saves.
 """
 from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+from numba import njit
 
-from .jit import JIT
+from .jit import JIT_SERIAL
 
 
 
-@njit(**JIT)
+@njit(**JIT_SERIAL)
 def relu_forward(x, y):  # pragma: no cover - compiled
     """y = max(0, x) element-wise, NaN kept (as np.maximum and torch.relu do); x, y flat, same length."""
-    for i in prange(x.size):
+    for i in range(x.size):
         value = x[i]
         y[i] = 0 if value <= 0 else value
 
 
-@njit(**JIT)
+@njit(**JIT_SERIAL)
 def relu_backward(grad, y, dx):  # pragma: no cover - compiled
     """dx = grad where y > 0, else 0 (y is ReLU's output: y > 0 exactly where x > 0); flat arrays."""
-    for i in prange(grad.size):
+    for i in range(grad.size):
         dx[i] = grad[i] if y[i] > 0 else 0
 
 
-@njit(**JIT)
+@njit(**JIT_SERIAL)
 def adam_update(param, grad, m, v, v_max, lr_t, one_minus_beta1, beta2, one_minus_beta2, eps, bias2_sqrt,
                 weight_decay, amsgrad):  # pragma: no cover - compiled
     """One Adam step in place on flat arrays, the formulas of ``optimizers.Adam``:
@@ -45,7 +45,7 @@ def adam_update(param, grad, m, v, v_max, lr_t, one_minus_beta1, beta2, one_minu
 
     The constants come in the arrays' precision, so float32 parameters are updated in float32.
     """
-    for i in prange(param.size):
+    for i in range(param.size):
         g = grad[i]
         if weight_decay != 0:
             g = g + weight_decay * param[i]

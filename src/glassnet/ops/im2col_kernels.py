@@ -19,9 +19,10 @@ every access; the check stops LLVM from vectorising the copy loops (10× slower 
 An unsigned index cannot be negative, so the check disappears. Every offset below is
 non-negative by construction before it is converted.
 
-The outer loop of each kernel is ``prange``: numba runs its iterations on all cores
-(they write disjoint parts of the output). Kernels compile on first use (a few seconds)
-and are cached on disk (``cache=True``), so later runs start at once.
+The outer loop of im2col_rows and col2im_rows is ``prange``: numba runs its iterations on
+all cores (they write disjoint parts of the output); the two reorders are light and run
+on one core (see ``jit``). Kernels compile on first use (a few seconds) and are cached
+on disk (``cache=True``), so later runs start at once.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import numpy as np
 from numba import njit, prange
 from numba import uint64 as U
 
-from .jit import JIT
+from .jit import JIT, JIT_SERIAL
 
 
 
@@ -114,13 +115,13 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
                                 df[U(row + j * SW + kj - PL)] += cf[src + U(j)]
 
 
-@njit(**JIT)
+@njit(**JIT_SERIAL)
 def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
     """z (OC, N·P) + b (OC,) -> y (N, OC, P): y[n, oc, p] = z[oc, n·P + p] + b[oc]."""
     N, OC, P = y.shape
     zf = z.ravel()
     yf = y.ravel()
-    for n in prange(N):
+    for n in range(N):
         for oc in range(OC):
             bias = b[oc]
             src = U((oc * N + n) * P)
@@ -129,7 +130,7 @@ def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
                 yf[dst + U(p)] = zf[src + U(p)] + bias
 
 
-@njit(**JIT, fastmath={"reassoc"})
+@njit(**JIT_SERIAL, fastmath={"reassoc"})
 def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
     """dz (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = dz[n, oc, p]; db[oc] = Σ_n,p dz[n, oc, p].
 
@@ -139,7 +140,7 @@ def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
     N, OC, P = dz.shape
     zf = dz.ravel()
     rf = rows.ravel()
-    for oc in prange(OC):
+    for oc in range(OC):
         total = 0.0
         for n in range(N):
             src = U((n * OC + oc) * P)
