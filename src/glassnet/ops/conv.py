@@ -118,7 +118,7 @@ class ConvCache:
     stride: tuple[int, int]
     pads: Pads
     saved: Any
-    """The kernel's own cache: the padded input (loops, numba), or im2col's columns."""
+    """The kernel's own cache: the padded input (loops, numba), im2col's columns (im2col_numpy) or the input (im2col)."""
     input_shape: tuple[int, int, int, int]
 
 
