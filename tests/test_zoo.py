@@ -144,3 +144,50 @@ def test_unknown_model_name_lists_the_known_ones():
 def test_a_model_that_cannot_take_the_input_says_so():
     with pytest.raises(ValueError):
         zoo.vgg16(input_shape=(3, 16, 16), seed=0)  # five 2x2 pools shrink 16 to 0
+
+
+def test_color_cnn_starts_with_every_colour_lighting_both_filters():
+    # Non-negative 1x1 weights: each of the six colours (and no black pixel) fires both filters at the start.
+    for seed in range(4):
+        c1 = zoo.color_cnn(seed=seed).layers[0]
+        w, b = c1.params["W"][:, :, 0, 0], c1.params["b"]
+        assert np.all(w >= 0) and np.all(b == 0) and w.dtype == np.float32
+        colours = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [1, 0, 1]], dtype=np.float32)
+        assert np.all(colours @ w.T + b > 0)
+    assert not np.array_equal(zoo.color_cnn(seed=0).layers[0].params["W"], zoo.color_cnn(seed=1).layers[0].params["W"])
+
+
+def test_training_builds_its_optimizer_with_its_options():
+    keras_rmsprop = zoo.Training("rmsprop", 1e-3, optimizer_options=(("alpha", 0.9), ("eps", 1e-7)))
+    opt = keras_rmsprop.make_optimizer()
+    assert (type(opt).__name__, opt.lr, opt.alpha, opt.eps) == ("RMSprop", 1e-3, 0.9, 1e-7)
+    assert keras_rmsprop.make_optimizer(lr=0.01).lr == 0.01
+    # another optimizer named on the command line does not get RMSprop's options
+    assert type(keras_rmsprop.make_optimizer("adam")).__name__ == "Adam"
+
+
+def test_cosine_schedule_falls_from_lr_towards_zero():
+    training = zoo.Training("adam", 0.004, epochs=4, schedule="cosine")
+    (callback,) = training.make_callbacks()
+    rates = [callback.schedule(epoch, 123.0) for epoch in range(4)]
+    assert rates == pytest.approx([0.004, 0.002 * (1 + np.cos(np.pi / 4)), 0.002, 0.002 * (1 - np.cos(np.pi / 4))])
+    assert training.make_callbacks(epochs=2)[0].schedule(1, 0.0) == pytest.approx(0.002)  # over the epochs run
+    assert zoo.Training().make_callbacks() == []
+    with pytest.raises(ValueError, match="schedule"):
+        zoo.Training(schedule="linear")
+
+
+def test_default_training_reaches_the_lr_the_schedule_says():
+    model = zoo.build("color_cnn", seed=0)
+    training = zoo.Training("adam", 0.01, epochs=2, batch_size=8, schedule="cosine")
+    model.compile(optimizer=training.make_optimizer(), loss="cross_entropy")
+    x = np.random.default_rng(0).random((16, 3, 28, 28), dtype=np.float32)
+    history = model.fit(x, np.arange(16) % 6, epochs=2, batch_size=8, verbose=0, callbacks=training.make_callbacks())
+    assert history.history["lr"] == pytest.approx([0.01, 0.005])
+
+
+def test_augmentation_stays_with_the_models_own_dataset():
+    spec = zoo.ModelSpec(zoo.shape_cnn, "shapes", "test", zoo.Training(augment=(("flip", True), ("rotate", 180.0))))
+    assert spec.training_for("shapes").make_augment(seed=0).rotate == 180.0
+    assert spec.training_for("mnist").make_augment(seed=0) is None  # a turned 6 is a 9
+    assert spec.training_for("colors").augment == ()

@@ -263,8 +263,6 @@ def _write_figures(model: Any, history: Any, x_test: np.ndarray, y_test: np.ndar
 
 def cmd_train(args: argparse.Namespace) -> int:
     """glassnet train MODEL [--dataset NAME] ...: fit, save, draw, report."""
-    from . import optimizers
-
     spec = _model_spec(args.model)
     out = Path(args.out) if args.out else Path("runs") / args.model
     out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
@@ -283,19 +281,23 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"--lr must be positive, got {lr}")
 
     model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, args.seed)
-    model.compile(optimizer=optimizers.get(optimizer_name, lr=lr), loss=defaults.loss,
+    model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
                   metrics=list(defaults.metrics))
+    callbacks = defaults.make_callbacks(epochs, lr)  # the model's learning-rate schedule, if any
+    augment = None if args.augment else defaults.make_augment(args.seed)  # --augment: the usual crop and flip
+    augmented = bool(args.augment or augment is not None)
     _say(f"Training {args.model} on {dataset_name}: {len(x_train)} training samples, {len(x_test)} test samples, "
          f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g}"
+         + (f" ({defaults.schedule})" if callbacks else "")
          + (f", validation split {validation_split:g}" if validation_split else "")
-         + (", augmented" if args.augment else ""))
+         + (", augmented" if augmented else ""))
     verbose = 0 if args.quiet else 1
     start = time.perf_counter()
-    if args.augment:
+    if augmented:
         history = _fit_augmented(model, dataset_name, x_train, ds.y_train, epochs, batch_size,
-                                 validation_split, args.seed, verbose)
+                                 validation_split, args.seed, verbose, augment, callbacks)
     else:
-        history = model.fit(x_train, ds.y_train, epochs=epochs, batch_size=batch_size,
+        history = model.fit(x_train, ds.y_train, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
                             validation_split=validation_split, shuffle=True, verbose=verbose)
     seconds = time.perf_counter() - start
     _say(f"Trained in {seconds:.1f} s")
@@ -307,7 +309,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     run = {
         "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
         "optimizer": optimizer_name, "lr": lr, "validation_split": validation_split, "seed": args.seed,
-        "augment": bool(args.augment), "train_seconds": round(seconds, 3), "history": history_dict,
+        "augment": augmented, "train_seconds": round(seconds, 3), "history": history_dict,
         **{k: v for k, v in numbers.items() if k != "class_names"},
     }
     write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
@@ -329,8 +331,9 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
 
 
 def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
-                   validation_split: float, seed: int | None, verbose: int) -> Any:
-    """Fit on randomly cropped (and, except for digits, mirrored) batches; validation data stays as it is."""
+                   validation_split: float, seed: int | None, verbose: int, augment: Any = None,
+                   callbacks: list[Any] | None = None) -> Any:
+    """Fit on augmented batches (``augment``, else randomly cropped and, except for digits, mirrored); validation data stays as it is."""
     from .data import DataLoader, default_augmentation
 
     if x.ndim != 4:
@@ -342,9 +345,10 @@ def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, 
             raise CLIError(f"--validation-split {validation_split:g} of {len(x)} samples leaves no training "
                            "or no validation samples")
         x, y, validation_data = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
-    augment = default_augmentation(dataset_name, x.shape[1:], seed=seed)
+    if augment is None:
+        augment = default_augmentation(dataset_name, x.shape[1:], seed=seed)
     loader = DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, augment=augment)
-    return model.fit(loader, epochs=epochs, validation_data=validation_data, verbose=verbose)
+    return model.fit(loader, epochs=epochs, validation_data=validation_data, verbose=verbose, callbacks=callbacks)
 
 
 # ---------------------------------------------------------------------------------

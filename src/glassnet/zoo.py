@@ -15,9 +15,14 @@ a one-line description, and the ``Training`` settings ``glassnet train`` uses by
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, replace
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
+import numpy as np
+
+from . import optimizers
+from .callbacks import Callback, LearningRateScheduler
 from .layers import (
     BatchNorm,
     Conv2D,
@@ -28,6 +33,9 @@ from .layers import (
     ReLU,
 )
 from .model import Sequential
+
+if TYPE_CHECKING:
+    from .data import Augment
 
 Shape = tuple[int, ...]
 
@@ -146,13 +154,36 @@ def _fc_bn_head(num_classes: int, hidden: int = 32, index: int = 3) -> list[Laye
 
 
 def color_cnn(*, num_classes: int = 6, input_shape: Shape = (3, 28, 28), seed: int | None = None) -> Sequential:
-    """Step 8's colour CNN (table 18-1): conv 2@1x1, ReLU, pool, conv 3@3x3, ReLU, pool, FC 32+BN+ReLU, 6."""
+    """Step 8's colour CNN (table 18-1): conv 2@1x1, ReLU, pool, conv 3@3x3, ReLU, pool, FC 32+BN+ReLU, 6.
+
+    The two 1x1 filters start with non-negative weights (He-normal magnitudes), see
+    ``_start_alive_on_colours``.
+    """
     layers: list[Layer] = [
         Conv2D(2, 1, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
         Conv2D(3, 3, name="c2"), ReLU(name="relu2"), MaxPool2D(2, name="p2"),
         *_fc_bn_head(num_classes),
     ]
-    return Sequential(layers, input_shape=input_shape, seed=seed)
+    model = Sequential(layers, input_shape=input_shape, seed=seed)
+    _start_alive_on_colours(model.layers[0])
+    return model
+
+
+def _start_alive_on_colours(conv: Conv2D) -> None:
+    """Make a built first conv layer's weights non-negative (W <- |W|), biases staying 0.
+
+    Why: the colour CNN's input pixels are black (0, 0, 0) or a saturated colour, all
+    channels >= 0. A 1x1 filter w with zero bias fires for colour c only if w·c > 0;
+    with He's zero-mean weights each colour is silent in one filter with probability
+    1/2, so in both of the two filters with probability 1/4. A colour silent in both
+    looks like the black background, and the ReLUs pass no gradient for it, so it is
+    never learnt: with seeds 0, 3, 4 and 7 of 8 one or two colours were lost (50-84 %
+    test accuracy, the others 99-100 %). Non-negative weights make every colour fire
+    both filters from the first step while black stays at 0; training then separates
+    the colours (all 8 seeds 99.8-100 % in 20 epochs).
+    """
+    if conv.built:
+        np.abs(conv.params["W"], out=conv.params["W"])
 
 
 def shape_cnn(*, num_classes: int = 5, input_shape: Shape = MNIST_SHAPE, seed: int | None = None) -> Sequential:
@@ -223,9 +254,27 @@ def vgg16(*, num_classes: int = 10, input_shape: Shape = CIFAR_SHAPE, seed: int 
 # ---------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------
+def cosine_schedule(base_lr: float, epochs: int) -> Callable[[int, float], float]:
+    """lr at the start of epoch e (0-based): base_lr · (1 + cos(π·e / epochs)) / 2, from base_lr down towards 0."""
+    def schedule(epoch: int, lr: float) -> float:
+        return base_lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(epochs, 1)))
+    return schedule
+
+
+SCHEDULES = ("constant", "cosine")
+"""Learning-rate schedules a ``Training`` can name."""
+
+
 @dataclass(frozen=True)
 class Training:
-    """The default training settings of a zoo model (what ``glassnet train`` uses)."""
+    """The default training settings of a zoo model (what ``glassnet train`` uses).
+
+    ``schedule`` is 'constant' or 'cosine' (the rate falls from ``lr`` towards 0 along
+    half a cosine over the run, set at the start of each epoch). ``optimizer_options``
+    are further hyper-parameters of that optimizer, e.g. ``(("alpha", 0.9), ("eps", 1e-7))``
+    for Keras's RMSprop. ``augment`` holds ``glassnet.data.Augment`` arguments for the
+    training batches, e.g. ``(("flip", True), ("rotate", 180))``; empty means none.
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -234,6 +283,34 @@ class Training:
     loss: str = "cross_entropy"
     metrics: tuple[str, ...] = ("accuracy",)
     validation_split: float = 0.0
+    schedule: str = "constant"
+    optimizer_options: tuple[tuple[str, float], ...] = ()
+    augment: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; expected one of {SCHEDULES}")
+
+    def make_optimizer(self, name: str | None = None, lr: float | None = None) -> optimizers.Optimizer:
+        """The optimizer (its options apply only when ``name`` is this training's own optimizer)."""
+        name = self.optimizer if name is None else name
+        options = dict(self.optimizer_options) if name == self.optimizer else {}
+        return optimizers.get(name, lr=self.lr if lr is None else lr, **options)
+
+    def make_augment(self, seed: int | None = None) -> Augment | None:
+        """The augmentation of the training batches (a seeded ``glassnet.data.Augment``), or None."""
+        if not self.augment:
+            return None
+        from .data import Augment  # the zoo itself needs no data module
+
+        return Augment(**dict(self.augment), seed=seed)
+
+    def make_callbacks(self, epochs: int | None = None, lr: float | None = None) -> list[Callback]:
+        """The callbacks that carry out ``schedule`` over ``epochs`` epochs from rate ``lr`` (defaults: these settings')."""
+        if self.schedule == "constant":
+            return []
+        epochs = self.epochs if epochs is None else epochs
+        return [LearningRateScheduler(cosine_schedule(self.lr if lr is None else lr, epochs))]
 
 
 SYNTHETIC_DATASETS = ("colors", "shapes", "shape_colors")
@@ -257,9 +334,15 @@ class ModelSpec(NamedTuple):
         return "regression" if self.training.loss in ("mse", "mean_squared_error") else "classification"
 
     def training_for(self, dataset: str) -> Training:
-        """Default training on ``dataset``: the model's own, or SYNTHETIC_TRAINING for a classifier moved to a synthetic set."""
-        if dataset == self.dataset or self.task != "classification" or dataset not in SYNTHETIC_DATASETS:
+        """Default training on ``dataset``: the model's own, or SYNTHETIC_TRAINING for a classifier moved to a synthetic set.
+
+        The augmentation stays with the model's own dataset: it encodes what does not
+        change that dataset's classes (a turned shape is the same shape, a turned 6 is a 9).
+        """
+        if dataset == self.dataset:
             return self.training
+        if self.task != "classification" or dataset not in SYNTHETIC_DATASETS:
+            return replace(self.training, augment=())
         return replace(SYNTHETIC_TRAINING, loss=self.training.loss, metrics=self.training.metrics)
 
     @property
