@@ -138,3 +138,24 @@ def test_glassnet_bench_rejects_a_kernel_larger_than_the_image():
     args = parser.parse_args(["bench", "--size", "3", "--kernel", "5"])
     with pytest.raises(ValueError, match="does not fit"):
         args.func(args)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
+def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, monkeypatch):
+    """The fast path builds the columns a few images at a time; any grouping gives the same result."""
+    from glassnet.ops import conv_im2col
+
+    monkeypatch.setattr(conv_im2col, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
+    x = rng.standard_normal((7, 3, 9, 8)).astype(np.float32)
+    W = rng.standard_normal((4, 3, 3, 2)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    stride, pads = (2, 1), (1, 2, 0, 1)
+    y, saved = conv_im2col.conv2d_forward(x, W, b, stride, pads, fast=True)
+    y_ref, col = conv_im2col.conv2d_forward(x, W, b, stride, pads, fast=False)
+    assert_close(y, y_ref, rtol=1e-6, what="forward")
+    dz = rng.standard_normal(y.shape).astype(np.float32)
+    fast = conv_im2col.conv2d_backward(dz, saved, W, stride, pads, x.shape, True, fast=True)
+    slow = conv_im2col.conv2d_backward(dz, col, W, stride, pads, x.shape, True, fast=False)
+    for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
+        assert got.dtype == np.float32
+        assert_close(got, expected, rtol=1e-5, what=what)
