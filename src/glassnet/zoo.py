@@ -313,6 +313,9 @@ class Training:
         return [LearningRateScheduler(cosine_schedule(self.lr if lr is None else lr, epochs))]
 
 
+KERAS_RMSPROP: tuple[tuple[str, float], ...] = (("alpha", 0.9), ("eps", 1e-7))
+"""Keras's RMSprop defaults (rho 0.9, epsilon 1e-7), as the Keras lessons trained with."""
+
 SYNTHETIC_DATASETS = ("colors", "shapes", "shape_colors")
 """The generated datasets (5,000 training images each): small, so a model needs more epochs on them."""
 
@@ -355,35 +358,47 @@ class ModelSpec(NamedTuple):
 
 
 MODELS: dict[str, ModelSpec] = {
+    # Module 7 trained both for 20 epochs with plain SGD, as here (batches of 64 and a rate of 0.1 rather than
+    # its 20 and 0.01: three times fewer steps of the same size per sample): perceptron 92.4 %, MLP 98.3 %.
     "perceptron": ModelSpec(perceptron, "mnist", "Module 7: one Dense layer, 784 -> 10",
-                            Training("sgd", 0.1, 5, 64)),
+                            Training("sgd", 0.1, 20, 64)),
     "mlp": ModelSpec(mlp, "mnist", "Module 7: MLP 784 -> 512 -> 512 -> 10, ReLU",
-                     Training("sgd", 0.1, 5, 64)),
+                     Training("sgd", 0.1, 20, 64)),
+    # The Keras lesson: 21 epochs, batch 64, 10,000 of the 60,000 images validate. With a constant rate the
+    # validation accuracy wanders (97.4-97.9 % over the last epochs, as in the course); falling along a cosine
+    # it settles: 97.9 %.
     "mlp_keras": ModelSpec(mlp_keras, "mnist", "Keras lesson: MLP 784 -> 128 -> 128 -> 10, ReLU",
-                           Training("rmsprop", 1e-3, 5, 64, validation_split=0.1)),
+                           Training("rmsprop", 1e-3, 21, 64, validation_split=1 / 6, schedule="cosine",
+                                    optimizer_options=KERAS_RMSPROP)),
+    # The Keras lessons' RMSprop is Keras's: rho (alpha) 0.9, eps 1e-7 (PyTorch's defaults are 0.99, 1e-8).
     "linear_regression": ModelSpec(linear_regression, "boston", "Keras lesson: one neuron y = x·w + b (Boston housing)",
-                                   Training("rmsprop", 5e-3, 100, 16, loss="mse", metrics=("mae",),
-                                            validation_split=0.3)),
+                                   Training("rmsprop", 5e-3, 101, 16, loss="mse", metrics=("mae",),
+                                            validation_split=0.3, optimizer_options=KERAS_RMSPROP)),
+    # All 60,000 images, the rate falling along a cosine: 99.1 % after 10 epochs (the course: 99.01 % after 100).
     "lenet5": ModelSpec(lenet5, "mnist", "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10",
-                        Training("adam", 1e-3, 2, 64)),  # all 60,000 images: 98.5 % after 2 epochs
-    # The step-8 nets: Adam trains them in fewer epochs than the course's SGD (lr 0.01 / 0.1, batch 16,
-    # 20-100 epochs) on the 5,000 generated images: colour DNN ~79 %, shape CNN ~92 %. The colour CNN is
-    # the smallest net that can work (2 then 3 filters): with some seeds a ReLU channel dies and one or
-    # two colours are lost (83 % with seed 0, 99.9 % with seeds 1 and 2).
+                        Training("adam", 1e-3, 10, 64, schedule="cosine")),
+    # The step-8 nets on the 5,000 generated images, for the course's 20 epochs: Adam with a cosine schedule
+    # learns them in that time where the course's SGD (lr 0.01 / 0.1, batch 16) needed 20-100 epochs: colour
+    # DNN ~82 % (the course 81.6 %), colour CNN 99.8-100 % (see color_cnn for its start). The shape CNN
+    # over-fits 5,000 images (train loss 0.03, test 94 %); the classes do not change when a shape is
+    # mirrored or turned, so its batches are, at random: 96.4-97.9 % over seeds 0-1.
     "color_dnn": ModelSpec(color_dnn, "colors", "Step 8: colour DNN on grayscale, 784 -> 128 -> 64 -> 6",
-                           Training("adam", 1e-3, 10, 32)),
+                           Training("adam", 1e-3, 20, 32, schedule="cosine")),
     "color_cnn": ModelSpec(color_cnn, "colors", "Step 8: colour CNN, conv 2@1x1, conv 3@3x3, FC 32 + BatchNorm, 6",
-                           Training("adam", 3e-3, 10, 32)),
+                           Training("adam", 3e-3, 20, 32, schedule="cosine")),
     "shape_cnn": ModelSpec(shape_cnn, "shapes", "Step 8: shape CNN, conv 8@3x3 pad 1, conv 16@3x3, FC 32 + BatchNorm, 5",
-                           Training("adam", 3e-3, 12, 32)),
+                           Training("adam", 3e-3, 20, 32, schedule="cosine",
+                                    augment=(("flip", True), ("rotate", 180.0)))),
     "mnist_cnn": ModelSpec(mnist_cnn, "mnist", "Step 8: MNIST CNN, conv 8@5x5, conv 16@5x5, FC 32 + BatchNorm, 10",
-                           Training("adam", 1e-3, 2, 64)),
+                           Training("adam", 1e-3, 5, 64, schedule="cosine")),
     "fashion_cnn": ModelSpec(fashion_cnn, "fashion_mnist", "Step 8: Fashion-MNIST CNN, conv 32@3x3, pool, FC 128, 10",
-                             Training("adam", 1e-3, 3, 64)),
+                             Training("adam", 1e-3, 10, 64, schedule="cosine")),
     "cifar_net": ModelSpec(cifar_net, "cifar10", "PyTorch tutorial: CIFAR-10 net, conv 6@5x5, conv 16@5x5, 120, 84, 10",
                            Training("adam", 1e-3, 10, 64)),
+    # The report's CIFAR-10 runs: the tutorial net with Adam 0.001, batch 64, 10 epochs; VGG in batches of 128
+    # on randomly cropped (padding 4) and mirrored images, 10 epochs.
     "vgg16": ModelSpec(vgg16, "cifar10", "VGG-16 for CIFAR-10: 13 conv 3x3 + BatchNorm, 5 max-pools, Dense 10",
-                       Training("adam", 1e-3, 10, 128)),
+                       Training("adam", 1e-3, 10, 128, augment=(("crop_padding", 4), ("flip", True)))),
 }
 """Every zoo model by name."""
 
