@@ -195,7 +195,7 @@ def test_train_writes_the_run_folder(trained):
     assert run_info["model"] == "shape_cnn" and run_info["dataset"] == "shapes" and run_info["epochs"] == 1
     assert len(run_info["history"]["loss"]) == 1 and "accuracy" in run_info["history"]
     csv_lines = (trained / "history.csv").read_text().splitlines()
-    assert csv_lines[0] == "epoch,loss,accuracy" and csv_lines[1].startswith("1,")
+    assert csv_lines[0] == "epoch,loss,accuracy,lr" and csv_lines[1].startswith("1,")  # lr: shape_cnn's schedule
     check_report((trained / "report.txt").read_text(), CLASS_LINE, 5)
 
 
@@ -208,7 +208,7 @@ def test_train_prints_progress_and_the_report(capsys, tmp_path):
     files = {p.name for p in (tmp_path / "run").iterdir()}
     assert {"curves.png", "confusion_matrix.png", "kernels.png"} <= files  # drawn by glassnet.viz
     history = json.loads((tmp_path / "run" / "history.json").read_text())["history"]
-    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}  # lr: color_cnn's cosine schedule
 
 
 def test_train_with_augmentation_and_channel_conversion(capsys, tmp_path):
