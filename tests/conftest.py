@@ -1,4 +1,4 @@
-"""Shared test helpers: comparing against PyTorch, and finding the real datasets."""
+"""Shared test helpers: comparing against PyTorch, finding the real datasets, and hiding them."""
 from __future__ import annotations
 
 import os
@@ -35,6 +35,15 @@ def data_dir() -> Path:
             "fashion-mnist/ and boston/ (CI sets it to ../shared/datasets)"
         )
     return Path(value)
+
+
+@pytest.fixture
+def offline_data_env(monkeypatch, tmp_path) -> Path:
+    """No data directory from the environment, an empty cache in tmp_path/cache, downloads off; returns tmp_path."""
+    monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
+    monkeypatch.setenv("GLASSNET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GLASSNET_OFFLINE", "1")
+    return tmp_path
 
 
 @pytest.fixture

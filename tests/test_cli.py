@@ -26,14 +26,6 @@ DIGIT_LINE = re.compile(r"^Test Accuracy of +\d+: +\d+% \(\d+/\d+\)$")  # the co
 OVERALL = re.compile(r"^Test Accuracy \(Overall\): +(\d+)% \((\d+)/(\d+)\)$")
 
 
-@pytest.fixture
-def no_real_data(monkeypatch, tmp_path):
-    """No data directory, an empty cache, downloads off: only the generated datasets can be had."""
-    monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
-    monkeypatch.setenv("GLASSNET_CACHE_DIR", str(tmp_path / "empty-cache"))
-    monkeypatch.setenv("GLASSNET_OFFLINE", "1")
-
-
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     """main(argv) -> (exit status, stdout, stderr)."""
     status = cli.main(list(argv))
@@ -176,7 +168,7 @@ def test_usage_errors_exit_2(capsys, argv):
     assert "usage: glassnet" in err and "Traceback" not in err
 
 
-def test_missing_real_dataset_is_one_line(capsys, no_real_data):
+def test_missing_real_dataset_is_one_line(capsys, offline_data_env):
     status, _, err = run(capsys, "evaluate", "whatever.safetensors", "--dataset", "mnist")
     assert status == 1  # the file is checked first
     status, _, err = run(capsys, "train", "lenet5", "--dataset", "mnist", "--limit", "10")
@@ -222,7 +214,7 @@ def test_train_with_augmentation_and_channel_conversion(capsys, tmp_path):
     assert history["augment"] is True and "val_loss" in history["history"]
 
 
-def test_main_job_falls_back_to_shapes_without_mnist(capsys, tmp_path, no_real_data):
+def test_main_job_falls_back_to_shapes_without_mnist(capsys, tmp_path, offline_data_env):
     status, out, err = run(capsys, "train", "lenet5", "--limit", "100", "--epochs", "1", "--quiet", "--no-figures",
                            "--out", str(tmp_path / "lenet5"))
     assert status == 0

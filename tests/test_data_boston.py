@@ -22,18 +22,10 @@ def write_csv(path, values: np.ndarray, header: str = HEADER) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
-    monkeypatch.setenv("GLASSNET_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("GLASSNET_OFFLINE", "1")
-    return tmp_path
-
-
-def test_split_is_keras_legacy_shuffle_with_seed_113(env):
+def test_split_is_keras_legacy_shuffle_with_seed_113(offline_data_env):
     values = table()
-    write_csv(env / "data" / "boston" / "boston_house_prices.csv", values)
-    ds = load_boston(data_dir=env / "data", verify=False)
+    write_csv(offline_data_env / "data" / "boston" / "boston_house_prices.csv", values)
+    ds = load_boston(data_dir=offline_data_env / "data", verify=False)
     # The Keras loader, written out: np.random.seed(113); shuffle(indices); 80 % train.
     np.random.seed(113)
     indices = np.arange(506)
@@ -59,30 +51,30 @@ def test_scikit_learn_style_two_header_lines_parse_the_same():
     np.testing.assert_array_equal(one, values)
 
 
-def test_truncated_csv_names_the_file(env):
-    path = env / "data" / "boston" / "boston_house_prices.csv"
+def test_truncated_csv_names_the_file(offline_data_env):
+    path = offline_data_env / "data" / "boston" / "boston_house_prices.csv"
     write_csv(path, table()[:300])
     with pytest.raises(DatasetError) as info:
-        load_boston(data_dir=env / "data", verify=False)
+        load_boston(data_dir=offline_data_env / "data", verify=False)
     assert str(path) in str(info.value) and "300 data rows; expected 506" in str(info.value)
 
 
-def test_damaged_row_is_an_error_with_its_line_number(env):
-    path = env / "data" / "boston" / "boston_house_prices.csv"
+def test_damaged_row_is_an_error_with_its_line_number(offline_data_env):
+    path = offline_data_env / "data" / "boston" / "boston_house_prices.csv"
     write_csv(path, table())
     lines = path.read_text().splitlines()
     lines[10] = lines[10].replace(",", ";", 1)
     path.write_text("\n".join(lines))
     with pytest.raises(DatasetError, match="line 11"):
-        load_boston(data_dir=env / "data", verify=False)
+        load_boston(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_other_values_fail_the_checksum(env):
-    write_csv(env / "data" / "boston" / "boston_house_prices.csv", table())
+def test_other_values_fail_the_checksum(offline_data_env):
+    write_csv(offline_data_env / "data" / "boston" / "boston_house_prices.csv", table())
     with pytest.raises(ChecksumError, match="boston_house_prices.csv"):
-        load_boston(data_dir=env / "data")
+        load_boston(data_dir=offline_data_env / "data")
 
 
-def test_not_found_offline(env):
+def test_not_found_offline(offline_data_env):
     with pytest.raises(DatasetNotFoundError, match="boston_house_prices.csv"):
-        load_boston(data_dir=env / "none")
+        load_boston(data_dir=offline_data_env / "none")

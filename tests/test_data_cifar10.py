@@ -34,14 +34,6 @@ def write_batches(folder: Path, per_file: int = 3) -> dict[str, tuple[np.ndarray
     return out
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
-    monkeypatch.setenv("GLASSNET_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("GLASSNET_OFFLINE", "1")
-    return tmp_path
-
-
 def test_record_layout_is_label_then_rgb_planes(tmp_path):
     data, images, labels = records(5, seed=1)
     assert len(data) == 5 * 3073
@@ -55,10 +47,10 @@ def test_record_layout_is_label_then_rgb_planes(tmp_path):
 
 
 @pytest.mark.parametrize("layout", ["flat", "batches-bin"])
-def test_load_from_data_dir_in_either_layout(env, layout):
-    folder = env / "data" / "cifar-10" / ("" if layout == "flat" else "cifar-10-batches-bin")
+def test_load_from_data_dir_in_either_layout(offline_data_env, layout):
+    folder = offline_data_env / "data" / "cifar-10" / ("" if layout == "flat" else "cifar-10-batches-bin")
     arrays = write_batches(folder)
-    ds = load_cifar10(data_dir=env / "data", verify=False)
+    ds = load_cifar10(data_dir=offline_data_env / "data", verify=False)
     train_x = np.concatenate([arrays[n][0] for n in cifar_module.TRAIN_FILES])
     train_y = np.concatenate([arrays[n][1] for n in cifar_module.TRAIN_FILES])
     assert ds.x_train.shape == (len(train_y), 3, 32, 32) and ds.x_train.dtype == np.float32
@@ -67,7 +59,7 @@ def test_load_from_data_dir_in_either_layout(env, layout):
     np.testing.assert_array_equal(ds.y_test, arrays["test_batch.bin"][1])
     assert ds.class_names == ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
     assert ds.input_shape == (3, 32, 32)
-    raw = load_cifar10(data_dir=env / "data", verify=False, raw=True)
+    raw = load_cifar10(data_dir=offline_data_env / "data", verify=False, raw=True)
     assert raw.x_test.dtype == np.uint8 and np.array_equal(raw.x_test, arrays["test_batch.bin"][0])
 
 
@@ -82,84 +74,85 @@ def make_tarball(path: Path, source: Path, extra: dict[str, bytes] | None = None
             tar.addfile(info, io.BytesIO(data))
 
 
-def test_tarball_is_extracted_safely_into_the_cache(env):
-    arrays = write_batches(env / "src")
-    (env / "data" / "cifar-10").mkdir(parents=True)
+def test_tarball_is_extracted_safely_into_the_cache(offline_data_env):
+    arrays = write_batches(offline_data_env / "src")
+    (offline_data_env / "data" / "cifar-10").mkdir(parents=True)
     hostile = {"../../escaped.txt": b"x", "/tmp/glassnet-absolute-escape.txt": b"x",
                "cifar-10-batches-bin/../../up.bin": b"x", "cifar-10-batches-bin/evil.sh": b"x"}
-    make_tarball(env / "data" / "cifar-10" / "cifar-10-binary.tar.gz", env / "src", hostile)
-    ds = load_cifar10(data_dir=env / "data", verify=False)
+    make_tarball(offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz", offline_data_env / "src", hostile)
+    ds = load_cifar10(data_dir=offline_data_env / "data", verify=False)
     np.testing.assert_array_equal(ds.y_test, arrays["test_batch.bin"][1])
-    extracted = env / "cache" / "cifar-10" / "cifar-10-batches-bin"
+    extracted = offline_data_env / "cache" / "cifar-10" / "cifar-10-batches-bin"
     assert sorted(p.name for p in extracted.iterdir()) == sorted([*cifar_module.TRAIN_FILES, "test_batch.bin",
                                                                   "batches.meta.txt"])
-    assert not (env / "escaped.txt").exists() and not (env / "up.bin").exists()
+    assert not (offline_data_env / "escaped.txt").exists() and not (offline_data_env / "up.bin").exists()
     assert not Path("/tmp/glassnet-absolute-escape.txt").exists()
     # Next time the extracted files are used directly.
-    (env / "data" / "cifar-10" / "cifar-10-binary.tar.gz").unlink()
-    assert np.array_equal(load_cifar10(data_dir=env / "data", verify=False).y_test, ds.y_test)
+    (offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz").unlink()
+    assert np.array_equal(load_cifar10(data_dir=offline_data_env / "data", verify=False).y_test, ds.y_test)
 
 
-def test_tarball_lacking_a_batch_is_an_error(env):
-    write_batches(env / "src")
-    (env / "src" / "data_batch_3.bin").unlink()
-    (env / "data" / "cifar-10").mkdir(parents=True)
-    make_tarball(env / "data" / "cifar-10" / "cifar-10-binary.tar.gz", env / "src")
+def test_tarball_lacking_a_batch_is_an_error(offline_data_env):
+    write_batches(offline_data_env / "src")
+    (offline_data_env / "src" / "data_batch_3.bin").unlink()
+    (offline_data_env / "data" / "cifar-10").mkdir(parents=True)
+    make_tarball(offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz", offline_data_env / "src")
     with pytest.raises(DatasetError, match="lacks cifar-10-batches-bin/data_batch_3.bin"):
-        load_cifar10(data_dir=env / "data", verify=False)
+        load_cifar10(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_truncated_tarball_is_an_error_naming_it(env):
-    write_batches(env / "src")
-    archive = env / "data" / "cifar-10" / "cifar-10-binary.tar.gz"
+def test_truncated_tarball_is_an_error_naming_it(offline_data_env):
+    write_batches(offline_data_env / "src")
+    archive = offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz"
     archive.parent.mkdir(parents=True)
-    make_tarball(archive, env / "src")
+    make_tarball(archive, offline_data_env / "src")
     archive.write_bytes(archive.read_bytes()[:-200])
     with pytest.raises(DatasetError, match="cifar-10-binary.tar.gz could not be read"):
-        load_cifar10(data_dir=env / "data", verify=False)
+        load_cifar10(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_tarball_with_wrong_checksum_is_rejected(env):
-    write_batches(env / "src")
-    archive = env / "data" / "cifar-10" / "cifar-10-binary.tar.gz"
+def test_tarball_with_wrong_checksum_is_rejected(offline_data_env):
+    write_batches(offline_data_env / "src")
+    archive = offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz"
     archive.parent.mkdir(parents=True)
-    make_tarball(archive, env / "src")
+    make_tarball(archive, offline_data_env / "src")
     with pytest.raises(ChecksumError, match=cifar_module.ARCHIVE_SHA256):
-        load_cifar10(data_dir=env / "data")
+        load_cifar10(data_dir=offline_data_env / "data")
 
 
-def test_truncated_batch_file_names_file_and_record_size(env):
-    write_batches(env / "data" / "cifar-10")
-    bad = env / "data" / "cifar-10" / "data_batch_2.bin"
+def test_truncated_batch_file_names_file_and_record_size(offline_data_env):
+    write_batches(offline_data_env / "data" / "cifar-10")
+    bad = offline_data_env / "data" / "cifar-10" / "data_batch_2.bin"
     bad.write_bytes(bad.read_bytes()[:-10])
     with pytest.raises(DatasetError) as info:
-        load_cifar10(data_dir=env / "data", verify=False)
+        load_cifar10(data_dir=offline_data_env / "data", verify=False)
     assert str(bad) in str(info.value) and "multiple of 3073" in str(info.value)
     assert "GLASSNET_DATA_DIR" in str(info.value)
 
 
-def test_label_byte_out_of_range_is_corruption(env):
-    write_batches(env / "data" / "cifar-10")
-    bad = env / "data" / "cifar-10" / "test_batch.bin"
+def test_label_byte_out_of_range_is_corruption(offline_data_env):
+    write_batches(offline_data_env / "data" / "cifar-10")
+    bad = offline_data_env / "data" / "cifar-10" / "test_batch.bin"
     data = bytearray(bad.read_bytes())
     data[3073] = 57  # label of record 1
     bad.write_bytes(bytes(data))
     with pytest.raises(DatasetError, match="record 1 has label 57; expected 0..9"):
-        load_cifar10(data_dir=env / "data", verify=False)
+        load_cifar10(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_official_file_with_wrong_content_fails_its_checksum(env):
-    write_batches(env / "data" / "cifar-10")
+def test_official_file_with_wrong_content_fails_its_checksum(offline_data_env):
+    write_batches(offline_data_env / "data" / "cifar-10")
     with pytest.raises(ChecksumError) as info:
-        load_cifar10(data_dir=env / "data")
+        load_cifar10(data_dir=offline_data_env / "data")
     assert "data_batch_1.bin" in str(info.value)
     assert cifar_module.FILE_SHA256["data_batch_1.bin"] in str(info.value)
 
 
-def test_not_found_says_where_it_looked(env):
+def test_not_found_says_where_it_looked(offline_data_env):
     with pytest.raises(DatasetNotFoundError) as info:
-        load_cifar10(data_dir=env / "data")
+        load_cifar10(data_dir=offline_data_env / "data")
     message = str(info.value)
-    assert str(env / "data" / "cifar-10") in message and str(env / "cache" / "cifar-10") in message
+    assert str(offline_data_env / "data" / "cifar-10") in message
+    assert str(offline_data_env / "cache" / "cifar-10") in message
     assert "cifar-10-binary.tar.gz" in message and "data_batch_1.bin" in message
 

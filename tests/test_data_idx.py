@@ -38,15 +38,6 @@ def write_fake_idx_set(folder: Path, n_train: int = 12, n_test: int = 6, seed: i
     return arrays
 
 
-@pytest.fixture
-def no_env(monkeypatch, tmp_path):
-    """No data dir from the environment, an empty private cache, downloads off by default."""
-    monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
-    monkeypatch.setenv("GLASSNET_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("GLASSNET_OFFLINE", "1")
-    return tmp_path
-
-
 # ---------------------------------------------------------------------------------
 # The IDX format
 # ---------------------------------------------------------------------------------
@@ -140,36 +131,37 @@ def test_checksum_is_of_the_decompressed_bytes(tmp_path):
 # The MNIST / Fashion-MNIST loaders on small written files
 # ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("gz", [True, False])
-def test_load_mnist_from_data_dir_returns_nchw_float32(no_env, gz):
-    arrays = write_fake_idx_set(no_env / "data" / "mnist", gz=gz)
-    ds = load_mnist(data_dir=no_env / "data", verify=False)
+def test_load_mnist_from_data_dir_returns_nchw_float32(offline_data_env, gz):
+    arrays = write_fake_idx_set(offline_data_env / "data" / "mnist", gz=gz)
+    ds = load_mnist(data_dir=offline_data_env / "data", verify=False)
     assert ds.x_train.shape == (12, 1, 28, 28) and ds.x_test.shape == (6, 1, 28, 28)
     assert ds.x_train.dtype == np.float32 and ds.y_train.dtype == np.int64
     np.testing.assert_array_equal(ds.x_train[:, 0], arrays["train-images-idx3-ubyte"].astype(np.float32) / 255)
     np.testing.assert_array_equal(ds.y_test, arrays["t10k-labels-idx1-ubyte"])
     assert ds.input_shape == (1, 28, 28) and ds.class_names == tuple("0123456789")
-    raw = load_mnist(data_dir=no_env / "data", verify=False, raw=True)
+    raw = load_mnist(data_dir=offline_data_env / "data", verify=False, raw=True)
     assert raw.x_train.dtype == np.uint8 and raw.x_train.flags.writeable
     np.testing.assert_array_equal(raw.x_train[:, 0], arrays["train-images-idx3-ubyte"])
 
 
-def test_data_dir_comes_from_the_environment_variable(no_env, monkeypatch):
-    write_fake_idx_set(no_env / "mine" / "fashion-mnist", n_train=3, n_test=2)
-    monkeypatch.setenv("GLASSNET_DATA_DIR", str(no_env / "mine"))
+def test_data_dir_comes_from_the_environment_variable(offline_data_env, monkeypatch):
+    write_fake_idx_set(offline_data_env / "mine" / "fashion-mnist", n_train=3, n_test=2)
+    monkeypatch.setenv("GLASSNET_DATA_DIR", str(offline_data_env / "mine"))
     ds = load_fashion_mnist(verify=False)
     assert len(ds.x_train) == 3 and ds.class_names[9] == "Ankle boot"
 
 
-def test_search_order_data_dir_then_cache_then_system(no_env, monkeypatch):
-    write_fake_idx_set(no_env / "data" / "fashion-mnist", n_train=1, n_test=1)
-    write_fake_idx_set(no_env / "cache" / "fashion-mnist", n_train=2, n_test=1)
-    write_fake_idx_set(no_env / "system", n_train=3, n_test=1)
+def test_search_order_data_dir_then_cache_then_system(offline_data_env, monkeypatch):
+    write_fake_idx_set(offline_data_env / "data" / "fashion-mnist", n_train=1, n_test=1)
+    write_fake_idx_set(offline_data_env / "cache" / "fashion-mnist", n_train=2, n_test=1)
+    write_fake_idx_set(offline_data_env / "system", n_train=3, n_test=1)
+    system_dirs = (str(offline_data_env / "system"),)
     monkeypatch.setattr(mnist_module, "FASHION_MNIST",
-                        dataclasses.replace(mnist_module.FASHION_MNIST, system_dirs=(str(no_env / "system"),)))
-    assert len(mnist_module.load_fashion_mnist(data_dir=no_env / "data", verify=False).x_train) == 1
+                        dataclasses.replace(mnist_module.FASHION_MNIST, system_dirs=system_dirs))
+    assert len(mnist_module.load_fashion_mnist(data_dir=offline_data_env / "data", verify=False).x_train) == 1
     assert len(mnist_module.load_fashion_mnist(verify=False).x_train) == 2
     for stem in FILE_STEMS:
-        (no_env / "cache" / "fashion-mnist" / f"{stem}.gz").unlink()
+        (offline_data_env / "cache" / "fashion-mnist" / f"{stem}.gz").unlink()
     assert len(mnist_module.load_fashion_mnist(verify=False).x_train) == 3
 
 
@@ -177,19 +169,19 @@ def test_debian_folder_is_searched_for_fashion_mnist():
     assert "/usr/share/datasets/fashion-mnist" in mnist_module.FASHION_MNIST.system_dirs
 
 
-def test_wrong_checksum_names_file_expected_hash_and_fix(no_env):
-    write_fake_idx_set(no_env / "data" / "mnist")
+def test_wrong_checksum_names_file_expected_hash_and_fix(offline_data_env):
+    write_fake_idx_set(offline_data_env / "data" / "mnist")
     with pytest.raises(ChecksumError) as info:
-        load_mnist(data_dir=no_env / "data")  # verify=True: the official SHA-256 cannot match
+        load_mnist(data_dir=offline_data_env / "data")  # verify=True: the official SHA-256 cannot match
     message = str(info.value)
     assert "train-images-idx3-ubyte.gz" in message
     assert mnist_module.MNIST.sha256["train-images-idx3-ubyte"] in message
     assert "GLASSNET_DATA_DIR" in message
 
 
-def test_corrupted_file_in_cache_says_delete_it(no_env):
-    arrays = write_fake_idx_set(no_env / "cache" / "mnist")
-    bad = no_env / "cache" / "mnist" / "t10k-labels-idx1-ubyte.gz"
+def test_corrupted_file_in_cache_says_delete_it(offline_data_env):
+    arrays = write_fake_idx_set(offline_data_env / "cache" / "mnist")
+    bad = offline_data_env / "cache" / "mnist" / "t10k-labels-idx1-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:-6])  # cut the gzip trailer
     with pytest.raises(DatasetError) as info:
         load_mnist(verify=False)
@@ -197,32 +189,32 @@ def test_corrupted_file_in_cache_says_delete_it(no_env):
     assert arrays  # the loader raised: nothing was returned half-loaded
 
 
-def test_images_and_labels_of_different_lengths_are_rejected(no_env):
-    write_fake_idx_set(no_env / "data" / "mnist")
-    write_idx(no_env / "data" / "mnist" / "train-labels-idx1-ubyte.gz", np.zeros(11, np.uint8))
+def test_images_and_labels_of_different_lengths_are_rejected(offline_data_env):
+    write_fake_idx_set(offline_data_env / "data" / "mnist")
+    write_idx(offline_data_env / "data" / "mnist" / "train-labels-idx1-ubyte.gz", np.zeros(11, np.uint8))
     with pytest.raises(DatasetError, match="12 images but .* 11 labels"):
-        load_mnist(data_dir=no_env / "data", verify=False)
+        load_mnist(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_label_out_of_range_is_rejected(no_env):
-    write_fake_idx_set(no_env / "data" / "mnist")
-    write_idx(no_env / "data" / "mnist" / "t10k-labels-idx1-ubyte.gz", np.full(6, 10, np.uint8))
+def test_label_out_of_range_is_rejected(offline_data_env):
+    write_fake_idx_set(offline_data_env / "data" / "mnist")
+    write_idx(offline_data_env / "data" / "mnist" / "t10k-labels-idx1-ubyte.gz", np.full(6, 10, np.uint8))
     with pytest.raises(DatasetError, match="label 10; expected 0..9"):
-        load_mnist(data_dir=no_env / "data", verify=False)
+        load_mnist(data_dir=offline_data_env / "data", verify=False)
 
 
-def test_offline_without_files_says_where_it_looked_and_how_to_supply(no_env):
+def test_offline_without_files_says_where_it_looked_and_how_to_supply(offline_data_env):
     with pytest.raises(DatasetNotFoundError) as info:
-        load_mnist(data_dir=no_env / "nowhere")
+        load_mnist(data_dir=offline_data_env / "nowhere")
     message = str(info.value)
-    assert str(no_env / "nowhere" / "mnist") in message
-    assert str(no_env / "cache" / "mnist") in message
+    assert str(offline_data_env / "nowhere" / "mnist") in message
+    assert str(offline_data_env / "cache" / "mnist") in message
     assert "GLASSNET_DATA_DIR" in message and "train-images-idx3-ubyte.gz" in message
     assert "Downloading is off" in message
     assert isinstance(info.value, FileNotFoundError)
 
 
-def test_download_false_wins_over_environment(no_env, monkeypatch):
+def test_download_false_wins_over_environment(offline_data_env, monkeypatch):
     monkeypatch.delenv("GLASSNET_OFFLINE")
     with pytest.raises(DatasetNotFoundError, match="Downloading is off"):
-        load_mnist(data_dir=no_env / "nowhere", download=False)
+        load_mnist(data_dir=offline_data_env / "nowhere", download=False)
