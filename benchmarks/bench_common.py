@@ -107,6 +107,24 @@ def torch_lenet(weights: list | None = None):
     return model
 
 
+def torch_train_epoch(model, optimizer, batches) -> tuple[float, float]:
+    """One training pass over ``batches`` of (x (B, 1, 28, 28), y (B,)) tensors, cross-entropy; (mean loss, accuracy)."""
+    from torch.nn import functional
+
+    model.train()
+    total, correct, seen = 0.0, 0, 0
+    for xb, yb in batches:
+        optimizer.zero_grad()
+        logits = model(xb)
+        loss = functional.cross_entropy(logits, yb)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(yb)
+        correct += int((logits.argmax(1) == yb).sum())
+        seen += len(yb)
+    return total / seen, correct / seen
+
+
 # ---------------------------------------------------------------------------------
 # Child processes and threads
 # ---------------------------------------------------------------------------------

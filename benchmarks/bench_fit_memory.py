@@ -24,7 +24,9 @@ import os
 import time
 from pathlib import Path
 
-from bench_common import child_main, data_dir, mnist_arrays, peak_mb, reset_peak, rss_mb, run_child, torch_lenet
+from bench_common import (
+    child_main, data_dir, mnist_arrays, peak_mb, reset_peak, rss_mb, run_child, torch_lenet, torch_train_epoch,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,16 +60,13 @@ def job_glassnet(folder: str) -> dict:
 
 def job_torch(folder: str) -> dict:
     import torch
-    from torch import nn
 
     x, y = mnist_arrays(Path(folder), "train")
     dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
     loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
-    loss_fn = nn.CrossEntropyLoss()
     loaded = rss_mb()
     throwaway = torch_lenet()
-    torch.optim.Adam(throwaway.parameters(), lr=1e-3).zero_grad()
-    loss_fn(throwaway(torch.from_numpy(x[:64])), torch.from_numpy(y[:64])).backward()
+    torch_train_epoch(throwaway, torch.optim.Adam(throwaway.parameters(), lr=1e-3), [next(iter(loader))])
     del throwaway
     torch.manual_seed(0)
     model = torch_lenet()
@@ -76,21 +75,10 @@ def job_torch(folder: str) -> dict:
     before = rss_mb()
     exact = reset_peak()
     start = time.perf_counter()
-    total, correct, seen = 0.0, 0, 0
-    model.train()
-    for xb, yb in loader:
-        optimizer.zero_grad()
-        logits = model(xb)
-        loss = loss_fn(logits, yb)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(yb)
-        correct += int((logits.argmax(1) == yb).sum())
-        seen += len(yb)
+    loss, accuracy = torch_train_epoch(model, optimizer, loader)
     seconds = time.perf_counter() - start
     return {"loaded": loaded, "before": before, "peak": peak_mb(), "exact_peak": exact, "seconds": seconds,
-            "loss": total / seen, "accuracy": correct / seen, "samples": seen,
-            "threads": torch.get_num_threads()}
+            "loss": loss, "accuracy": accuracy, "samples": len(x), "threads": torch.get_num_threads()}
 
 
 JOBS = {"glassnet": job_glassnet, "pytorch": job_torch}

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from bench_common import (
     child_main, data_dir, glassnet_lenet, load_line, machine_line, median, mnist_arrays, peak_mb, read_weights,
-    reset_peak, rss_mb, run_child, set_torch_threads, temp_path, torch_lenet, write_initial_weights,
+    reset_peak, rss_mb, run_child, set_torch_threads, temp_path, torch_lenet, torch_train_epoch,
+    write_initial_weights,
 )
 
 WARMUP_BATCHES = 20
@@ -64,7 +65,6 @@ def job_glassnet(folder: str, weights_path: str, batch: str, epochs: str) -> dic
 
 def job_torch(folder: str, weights_path: str, batch: str, epochs: str) -> dict:
     import torch
-    from torch import nn
 
     threads = set_torch_threads()
     batch_size, n_epochs = int(batch), int(epochs)
@@ -72,25 +72,11 @@ def job_torch(folder: str, weights_path: str, batch: str, epochs: str) -> dict:
     x_test_np, y_test_np = mnist_arrays(Path(folder), "t10k")
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
     weights = read_weights(Path(weights_path))
-    loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(0)
 
     def train(model, optimizer, images, labels) -> tuple[float, float]:
-        model.train()
-        n = len(labels)
-        order = torch.randperm(n, generator=generator)
-        total, correct = 0.0, 0
-        for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
-            xb, yb = images[index], labels[index]
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(yb)
-            correct += int((logits.argmax(1) == yb).sum())
-        return total / n, correct / n
+        order = torch.randperm(len(labels), generator=generator)
+        return torch_train_epoch(model, optimizer, ((images[i], labels[i]) for i in order.split(batch_size)))
 
     warm = torch_lenet(weights)
     train(warm, torch.optim.Adam(warm.parameters(), lr=1e-3), x[:WARMUP_BATCHES * batch_size],
