@@ -17,13 +17,17 @@ from __future__ import annotations
 import os
 
 PARALLEL = os.environ.get("GLASSNET_NUMBA_PARALLEL", "1") != "0"
-"""Run the big kernels' ``prange`` loops on all cores (GLASSNET_NUMBA_PARALLEL=0: one core, faster compile)."""
+"""Run the big kernels' ``prange`` loops on all cores (GLASSNET_NUMBA_PARALLEL=0: one core, compiled afresh)."""
 
-if PARALLEL:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when numba starts its threads, i.e. later
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when numba starts its threads, i.e. later
 
-JIT = dict(cache=True, nogil=True, parallel=PARALLEL)
-"""numba.njit options of the big kernels: cached on disk after the first compilation, GIL released, parallel."""
+JIT = dict(cache=PARALLEL, nogil=True, parallel=PARALLEL)
+"""numba.njit options of the big kernels: cached on disk after the first compilation, GIL released, parallel.
+
+numba's disk cache tells entries apart by signature and bytecode, not by ``parallel``: a
+one-core build would load the parallel machine code cached by an earlier run (and the
+other way round), so the one-core build is not cached.
+"""
 
 JIT_SERIAL = dict(cache=True, nogil=True)
 """numba.njit options of the small element-wise kernels: one core."""
