@@ -129,17 +129,17 @@ def torch_train_epoch(model, optimizer, batches) -> tuple[float, float]:
 # Child processes and threads
 # ---------------------------------------------------------------------------------
 def thread_env(threads: int) -> dict[str, str]:
-    """Environment for a child using ``threads`` threads in every pool (BLAS, numba, OpenMP)."""
+    """Environment for a child using ``threads`` threads: glassnet's, and every pool PyTorch may start (OpenMP, BLAS)."""
     env = dict(os.environ)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for name in ("GLASSNET_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
     return env
 
 
-def run_child(script: Path, args: Sequence[str], threads: int) -> dict[str, Any]:
+def run_child(script: Path, args: Sequence[str], threads: int, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``python script --child args...`` in a fresh interpreter and return the JSON it prints last."""
     done = subprocess.run([sys.executable, str(script), "--child", *args], capture_output=True, text=True,
-                          env=thread_env(threads), check=False)
+                          env={**thread_env(threads), **(extra_env or {})}, check=False)
     if done.returncode != 0:
         sys.exit(f"child {' '.join(args)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

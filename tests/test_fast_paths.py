@@ -159,20 +159,3 @@ def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, m
     for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
         assert got.dtype == np.float32
         assert_close(got, expected, rtol=1e-5, what=what)
-
-
-def test_one_core_switch_builds_one_core_kernels_instead_of_loading_the_parallel_cache():
-    """GLASSNET_NUMBA_PARALLEL=0 must not run parallel code that numba's cache (blind to ``parallel``) holds."""
-    import os
-    import subprocess
-    import sys
-
-    script = (
-        "import numpy as np; from glassnet import Conv2D, Sequential; from glassnet.ops import im2col_kernels as k\n"
-        "Sequential([Conv2D(2, 3)], input_shape=(1, 6, 6), seed=0).predict(np.ones((1, 1, 6, 6), np.float32))\n"
-        "print(k.im2col_rows.targetoptions['parallel'], len(k.im2col_rows.stats.cache_hits))\n"
-    )
-    for parallel in ("1", "0"):  # the first run leaves the parallel build in the cache (if it was not there yet)
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              env={**os.environ, "GLASSNET_NUMBA_PARALLEL": parallel})
-    assert done.stdout.split() == ["False", "0"], done.stdout

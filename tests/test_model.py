@@ -411,11 +411,13 @@ def test_predict_is_batched_and_holds_one_batch_of_activations_at_a_time():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert out.shape == (10_000, 10) and out.dtype == np.float32
-    assert max(sizes) == 100 and sum(sizes) == 10_000
+    # Each batch of 100 may be split between glassnet's threads: every image passes once.
+    assert max(sizes) <= 100 and sum(sizes) == 10_000
     # The full activation of Dense(256) for 10,000 images would be 10 MB; we allow the
     # 0.4 MB result plus a handful of 100-image batches (~0.3 MB each for the input).
     assert peak < 3_000_000, f"predict peaked at {peak / 1e6:.1f} MB of NumPy allocations"
-    np.testing.assert_allclose(out[:50], model.forward(x[:50]), rtol=1e-6)
+    # Another batch split may group the BLAS sums differently: float32 rounding over 784 + 256 terms.
+    assert_close(out[:50], model.forward(x[:50]), rtol=4 * (784 + 256) * float(np.finfo(np.float32).eps))
 
 
 # ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """glassnet: a deep-learning framework written from scratch in NumPy, to read and to learn from."""
 from .backend import DTYPE, seed
+from .parallel import get_num_threads, set_num_threads
 from . import initializers, layers
 from . import losses, optimizers
 from . import gradcheck

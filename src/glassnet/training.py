@@ -14,6 +14,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from . import losses as losses_module
+from . import parallel
 from .backend import DTYPE
 from .callbacks import CallbackList, History, ProgressBar, default_callbacks
 
@@ -179,28 +180,77 @@ def _metric_values(model: Any, y_true: np.ndarray, y_pred: np.ndarray) -> list[f
     return [fn(y_true, y_pred) for _, fn in model.metrics]
 
 
-def train_step(model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-    """Forward, loss, backward in reverse, optimizer step; returns (batch loss, trunk output)."""
-    out = xb
-    for layer in trunk:
-        out = layer.forward(out, True)
+def train_step(
+    model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.ndarray, sliced: "Sliced | None" = None
+) -> tuple[float, np.ndarray]:
+    """Forward, loss, backward in reverse, optimizer step; returns (batch loss, trunk output).
+
+    With ``sliced`` (several threads), forward and backward run on slices of the batch at
+    once (see :mod:`glassnet.parallel`); the loss and the optimizer step are the same.
+    """
+    layers = sliced.get(trunk) if sliced is not None and xb.shape[0] > 1 else None
+    if layers is not None:
+        out = layers.forward(xb, True)
+    else:
+        out = xb
+        for layer in trunk:
+            out = layer.forward(out, True)
     loss = loss_fn.forward(out, yb)
     grad = loss_fn.backward()
-    for layer in reversed(trunk[model.backward_start:]):  # nothing below the first trainable layer
-        grad = layer.backward(grad)
+    if layers is not None:
+        layers.backward(grad, model.backward_start)
+    else:
+        for layer in reversed(trunk[model.backward_start:]):  # nothing below the first trainable layer
+            grad = layer.backward(grad)
     model.optimizer.step(model.named_params(), model.named_grads())
     return loss, out
 
 
-def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any) -> dict[str, float]:
+class Sliced:
+    """The thread team of one fit / evaluate / predict call and its copies of the layers, made on first need."""
+
+    def __init__(self, team: parallel.Team):
+        self.team = team
+        self._copies: dict[tuple[int, int], parallel.SlicedLayers] = {}
+
+    def get(self, layers: list) -> "parallel.SlicedLayers | None":
+        """``layers`` split across the team's threads (None with one thread)."""
+        if self.team.size < 2:
+            return None
+        key = (id(layers[0]), len(layers))
+        if key not in self._copies:
+            self._copies[key] = parallel.SlicedLayers(layers, self.team)
+        return self._copies[key]
+
+    def forward(self, layers: list, xb: np.ndarray) -> np.ndarray:
+        """Inference forward of one batch (N, ...) through ``layers``, split across the threads when N > 1."""
+        sliced = self.get(layers) if xb.shape[0] > 1 else None
+        if sliced is not None:
+            return sliced.forward(xb, False)
+        out = xb
+        for layer in layers:
+            out = layer.forward(out, False)
+        return out
+
+
+def _threads():
+    """The context of one glassnet call: BLAS on one thread, and a Sliced over a team of get_num_threads() threads."""
+    from contextlib import ExitStack
+
+    parallel.keep_freed_memory()
+    stack = ExitStack()
+    stack.enter_context(parallel.blas_single_thread())
+    team = stack.enter_context(parallel.Team(parallel.get_num_threads()))
+    return stack, Sliced(team)
+
+
+def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any, sliced: Sliced) -> dict[str, float]:
     """Mean loss and metrics over all batches of ``source``, in inference mode."""
     totals = _Totals([name for name, _ in model.metrics])
     for xb, yb in source.batches():
         if not model.built:
             model.build(xb.shape[1:])
-        out = xb
-        for layer in trunk:
-            out = layer.forward(out, False)
+        out = sliced.forward(trunk, xb)
         loss = loss_fn.forward(out, yb)
         values = [loss]
         if model.metrics:
@@ -324,8 +374,19 @@ def fit(
     history.params = params
 
     model.stop_training = False
+    stack, sliced = _threads()
+    with stack:
+        _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_names, sliced,
+                    int(initial_epoch), int(epochs), shuffle)
+    model.history = history
+    return history
+
+
+def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_names, sliced, initial_epoch, epochs,
+                shuffle) -> None:
+    """The epochs of ``fit``, from on_train_begin to on_train_end."""
     hooks.on_train_begin()
-    for epoch in range(int(initial_epoch), int(epochs)):
+    for epoch in range(initial_epoch, epochs):
         _seed_layer_generators(model)
         loader = getattr(train_source, "loader", None)
         if loader is not None:
@@ -339,7 +400,7 @@ def fit(
             if not model.built:  # a loader without .x: build from the first batch, with the model's seed
                 model.build(xb.shape[1:])
             hooks.on_batch_begin(batch)
-            loss, out = train_step(model, trunk, loss_fn, xb, yb)
+            loss, out = train_step(model, trunk, loss_fn, xb, yb, sliced)
             values = [loss]
             if model.metrics:
                 values += _metric_values(model, yb, _outputs_for_metrics(model, trunk, out))
@@ -349,14 +410,12 @@ def fit(
                 break
         logs = totals.means()
         if val_source is not None:
-            logs.update({"val_" + key: value for key, value in _evaluate_source(model, val_source, trunk, loss_fn).items()})
+            logs.update({"val_" + key: value for key, value in _evaluate_source(model, val_source, trunk, loss_fn, sliced).items()})
         model.epochs_trained += 1
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
     hooks.on_train_end()
-    model.history = history
-    return history
 
 
 def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose: int = 0) -> dict[str, float]:
@@ -366,7 +425,9 @@ def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose
     batch_size = check_batch_size(batch_size)
     source = _source(model, x, y, batch_size, "evaluate")
     trunk, loss_fn = model.training_plan()
-    logs = _evaluate_source(model, source, trunk, loss_fn)
+    stack, sliced = _threads()
+    with stack:
+        logs = _evaluate_source(model, source, trunk, loss_fn, sliced)
     if verbose:
         print(" - ".join(f"{key}: {value:.4f}" for key, value in logs.items()))
     return logs
@@ -375,29 +436,29 @@ def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose
 def predict(model: Any, x: Any, *, batch_size: int = 128, verbose: int = 0) -> np.ndarray:
     """Outputs (N, *output_shape): one batch of activations alive at a time, written into one result array."""
     batch_size = check_batch_size(batch_size)
-    if is_loader(x):
-        parts = [model_forward(model, xb) for xb, _ in LoaderSource(x).batches()]
-        if not parts:
-            raise ValueError("predict: the DataLoader is empty; expected at least one sample")
-        return np.concatenate(parts)
-    x, _ = prepare_arrays(model, x, None, "predict")
-    source = ArraySource(x, None, batch_size)
-    result = np.empty((source.num_samples, *model.output_shape), dtype=DTYPE)
-    for step, (xb, _) in enumerate(source.batches()):
-        start = step * batch_size
-        result[start:start + xb.shape[0]] = model_forward(model, xb)
+    stack, sliced = _threads()
+    with stack:
+        if is_loader(x):
+            parts = [model_forward(model, xb, sliced) for xb, _ in LoaderSource(x).batches()]
+            if not parts:
+                raise ValueError("predict: the DataLoader is empty; expected at least one sample")
+            return np.concatenate(parts)
+        x, _ = prepare_arrays(model, x, None, "predict")
+        source = ArraySource(x, None, batch_size)
+        result = np.empty((source.num_samples, *model.output_shape), dtype=DTYPE)
+        for step, (xb, _) in enumerate(source.batches()):
+            start = step * batch_size
+            result[start:start + xb.shape[0]] = model_forward(model, xb, sliced)
+            if verbose:
+                print(f"\r{step + 1}/{source.steps}", end="", flush=True)
         if verbose:
-            print(f"\r{step + 1}/{source.steps}", end="", flush=True)
-    if verbose:
-        print()
-    return result
+            print()
+        return result
 
 
-def model_forward(model: Any, xb: np.ndarray) -> np.ndarray:
+def model_forward(model: Any, xb: np.ndarray, sliced: Sliced) -> np.ndarray:
     """Inference forward pass of one batch (N, *input_shape) -> (N, *output_shape)."""
     out = np.asarray(xb, dtype=DTYPE)
     if not model.built:
         model.build(out.shape[1:])
-    for layer in model.layers:
-        out = layer.forward(out, False)
-    return out
+    return sliced.forward(model.layers, out)

@@ -15,6 +15,7 @@ the layer (see ``glassnet.io``), never pickled code.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any, ClassVar
 
@@ -36,6 +37,9 @@ def register(cls: type["Layer"]) -> type["Layer"]:
 
 class Layer:
     """Base class: ``forward``, ``backward``, and ``params`` / ``grads`` dicts with the same keys."""
+
+    sync: Any = None
+    """None, or (in a copy made for one of glassnet's threads) the handle that sums across the batch's slices."""
 
     expected_rank: ClassVar[int | None] = None
     """Rank of one sample this layer accepts (3 for C,H,W images), or None for any."""
@@ -102,6 +106,12 @@ class Layer:
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """dL/dy (N, *output_shape) -> dL/dx (N, *input_shape); fills ``self.grads``."""
         raise NotImplementedError
+
+    def replica(self) -> "Layer":
+        """A copy for one thread: the same ``params`` and ``buffers`` (shared arrays), its own activations and ``grads``."""
+        twin = copy.copy(self)
+        twin.grads = {key: np.zeros_like(value) for key, value in self.grads.items()}
+        return twin
 
     def __call__(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         return self.forward(x, training)

@@ -68,6 +68,12 @@ class BatchNorm(Layer):
         """Axes the statistics are taken over: every axis but the channel axis 1."""
         return (0, *range(2, x.ndim))
 
+    def _batch_count(self, x: np.ndarray) -> int:
+        """m: values per channel in the whole batch (all threads' slices together when the batch is split)."""
+        per_sample = x.size // max(x.shape[0] * x.shape[1], 1)
+        samples = x.shape[0] if self.sync is None else self.sync.n_samples
+        return samples * per_sample
+
     @staticmethod
     def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
         """(C,) -> (1, C, 1, ...) so it broadcasts against an input of rank ``ndim``."""
@@ -81,19 +87,25 @@ class BatchNorm(Layer):
         gamma = self._per_channel(self.params["gamma"], x.ndim)
         beta = self._per_channel(self.params["beta"], x.ndim)
         if training:
-            m = x.size // x.shape[1]
+            m = self._batch_count(x)
             if m < 2:
                 raise ValueError(
                     f"{self.describe()} got input of shape {x.shape}: training needs more than one value per "
                     "channel to compute a batch variance (use a batch of at least 2 samples)"
                 )
-            mean = x.mean(axis=axes, keepdims=True)
-            centered = x - mean
-            var = np.mean(centered * centered, axis=axes, keepdims=True)
+            if self.sync is None:
+                mean = x.mean(axis=axes, keepdims=True)
+                centered = x - mean
+                var = np.mean(centered * centered, axis=axes, keepdims=True)
+            else:  # this thread holds a slice of the batch: add the slices' sums
+                mean = self.sync.allsum(x.sum(axis=axes, keepdims=True)) / x.dtype.type(m)
+                centered = x - mean
+                var = self.sync.allsum((centered * centered).sum(axis=axes, keepdims=True)) / x.dtype.type(m)
             inv_std = 1 / np.sqrt(var + x.dtype.type(self.eps))
             x_hat = centered
             x_hat *= inv_std
-            self._update_running_stats(mean.reshape(-1), var.reshape(-1), m)
+            if self.sync is None or self.sync.index == 0:
+                self._update_running_stats(mean.reshape(-1), var.reshape(-1), m)
         else:
             mean = self._per_channel(self.buffers["running_mean"], x.ndim)
             var = self._per_channel(self.buffers["running_var"], x.ndim)
@@ -119,14 +131,19 @@ class BatchNorm(Layer):
         self.grads["gamma"] = (grad * x_hat).sum(axis=axes)
         if not self.needs_input_grad:
             return None
+        sum_g, sum_gx = self.grads["beta"], self.grads["gamma"]
+        if self.training and self.sync is not None:  # the whole batch's sums; grads keep this slice's part
+            C = sum_g.shape[0]
+            both = self.sync.allsum(np.concatenate([sum_g, sum_gx]))
+            sum_g, sum_gx = both[:C], both[C:]
         gamma = self._per_channel(self.params["gamma"], grad.ndim)
         g_hat = grad * gamma
         if not self.training:
             # Running statistics are constants: y is an affine function of x.
             return g_hat * self.inv_std
-        m = grad.size // grad.shape[1]
-        mean_g = self._per_channel(self.grads["beta"], grad.ndim) * (gamma / grad.dtype.type(m))
-        mean_gx = self._per_channel(self.grads["gamma"], grad.ndim) * (gamma / grad.dtype.type(m))
+        m = self._batch_count(grad)
+        mean_g = self._per_channel(sum_g, grad.ndim) * (gamma / grad.dtype.type(m))
+        mean_gx = self._per_channel(sum_gx, grad.ndim) * (gamma / grad.dtype.type(m))
         dx = g_hat
         dx -= mean_g
         dx -= x_hat * mean_gx

@@ -8,7 +8,6 @@ replace, kept beside each call (``layers/activations.py``, ``optimizers.py``), a
 tests check both give the same numbers.
 
 Arrays are passed as flat C-contiguous views (``ravel()``), so one loop covers any shape.
-They run on one core: each is a few tens of microseconds, less than a parallel launch saves.
 """
 from __future__ import annotations
 
@@ -16,11 +15,11 @@ import math
 
 from numba import njit
 
-from .jit import JIT_SERIAL
+from .jit import JIT
 
 
 
-@njit(**JIT_SERIAL)
+@njit(**JIT)
 def relu_forward(x, y):  # pragma: no cover - compiled
     """y = max(0, x) element-wise, NaN kept (as np.maximum and torch.relu do); x, y flat, same length."""
     for i in range(x.size):
@@ -28,14 +27,14 @@ def relu_forward(x, y):  # pragma: no cover - compiled
         y[i] = 0 if value <= 0 else value
 
 
-@njit(**JIT_SERIAL)
+@njit(**JIT)
 def relu_backward(grad, y, dx):  # pragma: no cover - compiled
     """dx = grad where y > 0, else 0 (y is ReLU's output: y > 0 exactly where x > 0); flat arrays."""
     for i in range(grad.size):
         dx[i] = grad[i] if y[i] > 0 else 0
 
 
-@njit(**JIT_SERIAL)
+@njit(**JIT)
 def adam_update(param, grad, m, v, v_max, lr_t, one_minus_beta1, beta2, one_minus_beta2, eps, bias2_sqrt,
                 weight_decay, amsgrad):  # pragma: no cover - compiled
     """One Adam step in place on flat arrays, the formulas of ``optimizers.Adam``:

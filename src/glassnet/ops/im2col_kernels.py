@@ -19,18 +19,17 @@ every access; the check stops LLVM from vectorising the copy loops (10× slower 
 An unsigned index cannot be negative, so the check disappears. Every offset below is
 non-negative by construction before it is converted.
 
-The outer loop of im2col_rows and col2im_rows is ``prange``: numba runs its iterations on
-all cores (they write disjoint parts of the output); the two reorders are light and run
-on one core (see ``jit``). Kernels compile on first use (a few seconds) and are cached
+Every kernel runs on one core (see ``jit``): glassnet's threads each take a slice of the
+batch (:mod:`glassnet.parallel`). Kernels compile on first use (a few seconds) and are cached
 on disk (``cache=True``), so later runs start at once.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numba import uint64 as U
 
-from .jit import JIT, JIT_SERIAL
+from .jit import JIT
 
 
 
@@ -53,7 +52,7 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
     P = OH * OW
     xf = x.ravel()
     cf = col.ravel()
-    for r in prange(C * KH * KW):  # one row of col per (c, ki, kj)
+    for r in range(C * KH * KW):  # one row of col per (c, ki, kj)
         c = r // (KH * KW)
         ki = (r // KW) % KH
         kj = r % KW
@@ -89,7 +88,7 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
     P = OH * OW
     cf = col.ravel()
     df = dx.ravel()
-    for n in prange(N):  # each image's gradient is written by one thread only
+    for n in range(N):  # each image's gradient is written by one thread only
         image = U(n * C * H * W)
         for q in range(C * H * W):
             df[image + U(q)] = 0
@@ -115,7 +114,7 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
                                 df[U(row + j * SW + kj - PL)] += cf[src + U(j)]
 
 
-@njit(**JIT_SERIAL)
+@njit(**JIT)
 def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
     """z (OC, N·P) + b (OC,) -> y (N, OC, P): y[n, oc, p] = z[oc, n·P + p] + b[oc]."""
     N, OC, P = y.shape
@@ -130,7 +129,7 @@ def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
                 yf[dst + U(p)] = zf[src + U(p)] + bias
 
 
-@njit(**JIT_SERIAL, fastmath={"reassoc"})
+@njit(**JIT, fastmath={"reassoc"})
 def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
     """dz (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = dz[n, oc, p]; db[oc] = Σ_n,p dz[n, oc, p].
 

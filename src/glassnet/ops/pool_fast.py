@@ -1,8 +1,8 @@
 """Fast pooling: the reference's loops over output pixels, compiled by numba (the default, ``impl="fast"``).
 
 The loops are those of :mod:`.pool_reference`, one iteration per output pixel; numba
-compiles them to machine code and runs the (image, channel) planes on all cores
-(``prange``: each plane is read and written by one thread only). Max pooling also
+compiles them to machine code (one core; glassnet's threads each take a slice of the
+batch, see :mod:`glassnet.parallel`). Max pooling also
 remembers where each maximum was (its index in the flattened padded plane, the first
 maximum on ties, as PyTorch does), so the backward pass just adds each δ there. Same
 results as ``pool_reference`` and ``pool_numpy`` (the tests check it).
@@ -13,7 +13,7 @@ numba's check for negative indices would otherwise run on every access.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numba import uint64 as U
 
 from .jit import JIT
@@ -28,7 +28,7 @@ def _max_forward(x_p, KH, KW, SH, SW, y, argmax):  # pragma: no cover - compiled
     yf = y.ravel()
     af = argmax.ravel()
     two_by_two = KH == 2 and KW == 2 and SH == 2 and SW == 2
-    for plane in prange(N * C):
+    for plane in range(N * C):
         src = U(plane * Hp * Wp)
         dst = U(plane * OH * OW)
         for i in range(OH):
@@ -61,7 +61,7 @@ def _max_backward(dy, argmax, dx_p):  # pragma: no cover - compiled
     gf = dy.ravel()
     af = argmax.ravel()
     df = dx_p.ravel()
-    for plane in prange(N * C):
+    for plane in range(N * C):
         dst = U(plane * Hp * Wp)
         src = U(plane * OH * OW)
         for q in range(Hp * Wp):
@@ -77,7 +77,7 @@ def _avg_forward(x_p, KH, KW, SH, SW, y):  # pragma: no cover - compiled
     xf = x_p.ravel()
     yf = y.ravel()
     scale = 1.0 / (KH * KW)
-    for plane in prange(N * C):
+    for plane in range(N * C):
         src = U(plane * Hp * Wp)
         dst = U(plane * OH * OW)
         for i in range(OH):
@@ -97,7 +97,7 @@ def _avg_backward(dy, KH, KW, SH, SW, dx_p):  # pragma: no cover - compiled
     gf = dy.ravel()
     df = dx_p.ravel()
     scale = 1.0 / (KH * KW)
-    for plane in prange(N * C):
+    for plane in range(N * C):
         dst = U(plane * Hp * Wp)
         src = U(plane * OH * OW)
         for q in range(Hp * Wp):
