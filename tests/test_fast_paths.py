@@ -99,7 +99,7 @@ def test_adam_one_pass_update_equals_the_numpy_update(kwargs, rng, monkeypatch):
               for key, shape in shapes.items()} for _ in range(20)]
     results = []
     for fused in (True, False):
-        monkeypatch.setattr(optimizers, "_fusable", lambda *arrays, fused=fused: fused)
+        monkeypatch.setattr(optimizers, "fusable", lambda *arrays, fused=fused: fused)
         params = {key: value.copy() for key, value in start.items()}
         opt = optimizers.Adam(**kwargs)
         for g in grads:
@@ -146,6 +146,7 @@ def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, m
     from glassnet.ops import conv_im2col
 
     monkeypatch.setattr(conv_im2col, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
+    monkeypatch.setattr(conv_im2col, "MIN_COLUMNS", 1)
     x = rng.standard_normal((7, 3, 9, 8)).astype(np.float32)
     W = rng.standard_normal((4, 3, 3, 2)).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
@@ -159,3 +160,44 @@ def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, m
     for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
         assert got.dtype == np.float32
         assert_close(got, expected, rtol=1e-5, what=what)
+
+
+@pytest.mark.parametrize("shape", [(8, 5, 6, 7), (16, 12), (4, 3, 10)])
+def test_batchnorm_kernels_equal_the_numpy_formulas(shape, rng, monkeypatch):
+    """Training forward, backward and running statistics: numba kernels against the NumPy lines they replace."""
+    from glassnet.layers import BatchNorm
+    from glassnet.layers import normalization
+
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    gamma, beta = rng.uniform(0.5, 2, shape[1]), rng.standard_normal(shape[1])
+    results = []
+    for fused in (True, False):
+        monkeypatch.setattr(normalization, "fusable", lambda *arrays, fused=fused: fused)
+        layer = BatchNorm()
+        layer.build(shape[1:], rng=np.random.default_rng(0))
+        layer.params["gamma"][:] = gamma
+        layer.params["beta"][:] = beta
+        y = layer.forward(x, True)
+        dx = layer.backward(dy)
+        results.append((y, dx, dict(layer.grads), dict(layer.buffers)))
+    (y, dx, grads, buffers), (y_ref, dx_ref, grads_ref, buffers_ref) = results
+    m = x.size // shape[1]  # values summed per channel
+    tolerance = 4 * m * float(np.finfo(np.float32).eps)
+    assert y.dtype == dx.dtype == np.float32
+    assert_close(y, y_ref, rtol=tolerance, what="y")
+    assert_close(dx, dx_ref, rtol=tolerance, what="dL/dx")
+    for key in grads_ref:
+        assert_close(grads[key], grads_ref[key], rtol=tolerance, what=key)
+    for key in buffers_ref:
+        assert_close(buffers[key], buffers_ref[key], rtol=tolerance, what=key)
+
+
+def test_groups_of_images_fit_the_cache_but_are_never_too_thin_for_blas():
+    from glassnet.ops.conv_im2col import CHUNK_BYTES, MIN_COLUMNS, _chunks
+
+    groups, per = _chunks(64, bytes_per_image=CHUNK_BYTES // 4, columns_per_image=784)
+    assert per == 4 and groups[0] == (0, 4) and groups[-1] == (60, 64)
+    groups, per = _chunks(64, bytes_per_image=CHUNK_BYTES, columns_per_image=16)  # VGG's 4x4 maps
+    assert per == MIN_COLUMNS // 16 and sum(stop - start for start, stop in groups) == 64
+    assert _chunks(3, bytes_per_image=10, columns_per_image=1) == ([(0, 3)], 3)

@@ -203,3 +203,29 @@ def test_skips_parameters_whose_gradient_is_none(rng):
     grads["0.b"] = None
     SGD(lr=0.1).step(params, grads)
     np.testing.assert_array_equal(params["0.b"], before)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_update_in_ranges_equals_the_whole_step_bit_for_bit(case, rng):
+    """What glassnet's threads do: after a first whole step, each thread updates its own ranges of elements."""
+    cls, _, kwargs = case
+    start, grad_seq = _random_params(rng), _gradient_sequence(rng, 6)
+    whole = {key: value.copy() for key, value in start.items()}
+    ranged = {key: value.copy() for key, value in start.items()}
+    opt_whole, opt_ranged = cls(**kwargs), cls(**kwargs)
+    for i, grads in enumerate(grad_seq):
+        opt_whole.step(whole, grads)
+        if i == 0:
+            assert not opt_ranged.ready_for_ranges(ranged)
+            opt_ranged.step(ranged, grads)
+            continue
+        assert opt_ranged.ready_for_ranges(ranged)
+        steps = opt_ranged.begin_step(ranged, grads)
+        for key, param in ranged.items():
+            cut = [0, param.size // 3, param.size // 2, param.size]
+            for a, b in zip(cut, cut[1:]):
+                opt_ranged.update_range(key, param, grads[key], steps[key], a, b)
+    for key in SHAPES:
+        np.testing.assert_array_equal(ranged[key], whole[key])
+    for key, value in opt_whole.state_dict().items():
+        np.testing.assert_array_equal(opt_ranged.state_dict()[key], value)

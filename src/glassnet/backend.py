@@ -47,6 +47,14 @@ def make_rng(seed_or_rng: int | np.random.Generator | None) -> np.random.Generat
     return np.random.default_rng(seed_or_rng)
 
 
+def fusable(*arrays: np.ndarray) -> bool:
+    """True when glassnet's one-pass numba kernels apply: float32/float64, C-contiguous, all of one dtype."""
+    first = arrays[0]
+    return first.dtype in (np.float32, np.float64) and all(
+        a.dtype == first.dtype and a.flags.c_contiguous for a in arrays
+    )
+
+
 def pair(value: int | tuple[int, int] | list[int], what: str = "value") -> tuple[int, int]:
     """Normalise an int or a 2-sequence to a (height, width) tuple of ints."""
     if isinstance(value, (int, np.integer)):

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .backend import fusable
+
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "get", "OPTIMIZERS"]
 
 
@@ -35,9 +37,19 @@ class Optimizer:
         """Per-parameter state: ``state["0.W"]["m"]`` etc.; ``state[key]["step"]`` a 0-d int64 array."""
         self._scratch: dict[str, np.ndarray] = {}  # temporaries, not part of the state
 
+    elementwise: ClassVar[bool] = True
+    """True when each element's update reads only that element (of the parameter, gradient and state):
+    then threads may update separate ranges of one parameter (``update_range``)."""
+
     # -- the update ---------------------------------------------------------------
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Update every ``params[key]`` (any shape) in place from ``grads[key]`` (same shape)."""
+        for key, t in self.begin_step(params, grads).items():
+            self._update(key, params[key], grads[key], self.state[key], t)
+
+    def begin_step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, int]:
+        """Check every gradient against its parameter and count this step; {key: step number t} of those to update."""
+        steps = {}
         for key, param in params.items():
             if key not in grads:
                 raise KeyError(f"{type(self).__name__}.step: no gradient for parameter {key!r}")
@@ -58,7 +70,20 @@ class Optimizer:
                     )
             step = state.setdefault("step", np.zeros((), dtype=np.int64))
             step += 1
-            self._update(key, param, grad, state, int(step))
+            steps[key] = int(step)
+        return steps
+
+    def ready_for_ranges(self, keys: Any) -> bool:
+        """True once every key has its state (made by a whole ``step``), so ``update_range`` may run in threads."""
+        return self.elementwise and all(self.state.get(key, {}).get("step", 0) > 0 for key in keys)
+
+    def update_range(self, key: str, param: np.ndarray, grad: np.ndarray, t: int, start: int, stop: int) -> None:
+        """Step ``t`` of the rule on elements start..stop of the flattened parameter (after ``begin_step``).
+
+        Separate ranges touch separate memory, so threads can update one parameter at once.
+        """
+        state = {name: buf if name == "step" else buf.reshape(-1)[start:stop] for name, buf in self.state[key].items()}
+        self._update(f"{key}[{start}:{stop}]", param.reshape(-1)[start:stop], grad.reshape(-1)[start:stop], state, t)
 
     def _update(self, key: str, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], t: int) -> None:
         """Apply this optimizer's rule to one parameter (in place)."""
@@ -131,13 +156,6 @@ class Optimizer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-
-def _fusable(*arrays: np.ndarray) -> bool:
-    """True when a one-pass numba update applies: float32/float64, C-contiguous, all of one dtype."""
-    first = arrays[0]
-    return first.dtype in (np.float32, np.float64) and all(
-        a.dtype == first.dtype and a.flags.c_contiguous for a in arrays
-    )
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -337,7 +355,7 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         m = self._buffer(state, "m", param)
         v = self._buffer(state, "v", param)
-        if _fusable(param, grad, m, v):
+        if fusable(param, grad, m, v):
             # The same formulas as the NumPy lines below, in one pass (ops.fused_kernels.adam_update).
             from .ops.fused_kernels import adam_update
 

@@ -296,6 +296,7 @@ class SlicedLayers:
             for layer in copy:
                 layer.sync = self.group.member(k)
         self._bounds: list[slice] = []
+        self._start = 0
 
     def _run(self, fn: Callable[[int], Any]) -> None:
         try:
@@ -346,8 +347,9 @@ class SlicedLayers:
                     self.copies[k][i].rng = np.random.default_rng(int(seed))
 
     def backward(self, grad: np.ndarray, start: int = 0) -> None:
-        """dL/doutput (N, ...) -> each of ``layers[start:]`` holds in ``grads`` the sum over slices."""
+        """dL/doutput (N, ...) -> each copy of ``layers[start:]`` holds its slice's gradients (see ``step``)."""
         bounds = self._bounds
+        self._start = start
 
         def part(k: int) -> None:
             g = np.ascontiguousarray(grad[bounds[k]])
@@ -355,12 +357,68 @@ class SlicedLayers:
                 g = layer.backward(g)
 
         self._run(self._guarded(part))
-        n = len(bounds)
-        for i in range(start, len(self.layers)):
+
+    SPLIT_MIN = 16384
+    """Parameters of at least this many elements are cut into one range per thread; smaller ones go whole to one."""
+
+    THREADED_UPDATE_MIN = 1 << 20
+    """Below this many parameters in all, one thread sums and updates (a thread round costs more than it saves)."""
+
+    def step(self, optimizer: Any) -> None:
+        """Sum the slices' gradients (in slice order) into the original layers' ``grads`` and take one optimizer step.
+
+        Each thread sums and updates its own ranges of elements, so the work is shared; the
+        first step (which creates the optimizer's state) and non-element-wise optimizers
+        run in this thread.
+        """
+        n = len(self._bounds)
+        entries = []  # (optimizer key, parameter, summed gradient, the slices' gradients)
+        for i in range(self._start, len(self.layers)):
             original = self.layers[i]
             for key in original.grads:
                 parts = [self.copies[k][i].grads[key] for k in range(n)]
-                total = parts[0].copy() if n == 1 else np.add(parts[0], parts[1])
-                for part_grad in parts[2:]:
-                    total += part_grad
-                original.grads[key] = total
+                original.grads[key] = np.empty_like(parts[0])
+                entries.append((f"{i}.{key}", original.params.get(key), original.grads[key], parts))
+        params = {key: param for key, param, _, _ in entries if param is not None}
+        grads = {key: total for key, _, total, _ in entries}
+        threaded = sum(p.size for p in params.values()) >= self.THREADED_UPDATE_MIN and optimizer.ready_for_ranges(params)
+        work = self._share(entries, n if threaded else 1)
+
+        def part(k: int) -> None:
+            for index, start, stop in work[k]:
+                _, _, total, parts = entries[index]
+                out = total.reshape(-1)[start:stop]
+                if len(parts) == 1:
+                    out[...] = parts[0].reshape(-1)[start:stop]
+                else:
+                    np.add(parts[0].reshape(-1)[start:stop], parts[1].reshape(-1)[start:stop], out=out)
+                for extra in parts[2:]:
+                    out += extra.reshape(-1)[start:stop]
+            if threaded:
+                for index, start, stop in work[k]:
+                    key, param, total, _ = entries[index]
+                    if param is not None:
+                        optimizer.update_range(key, param, total, steps[key], start, stop)
+
+        if threaded:
+            steps = optimizer.begin_step(params, grads)
+            self._run(part) if n > 1 else part(0)
+        else:
+            part(0)
+            optimizer.step(params, grads)
+
+    def _share(self, entries: list, n: int) -> list[list[tuple[int, int, int]]]:
+        """For each of n threads, its (entry index, start, stop) ranges: big arrays cut in n, small ones whole."""
+        work: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        load = [0] * n
+        for index, (_, _, total, _) in enumerate(entries):
+            size = total.size
+            if n > 1 and size >= self.SPLIT_MIN:
+                for k, s in enumerate(slices(size, n)):
+                    work[k].append((index, s.start, s.stop))
+                    load[k] += s.stop - s.start
+            else:
+                k = load.index(min(load))
+                work[k].append((index, 0, size))
+                load[k] += size
+        return work

@@ -199,9 +199,10 @@ def train_step(
     grad = loss_fn.backward()
     if layers is not None:
         layers.backward(grad, model.backward_start)
-    else:
-        for layer in reversed(trunk[model.backward_start:]):  # nothing below the first trainable layer
-            grad = layer.backward(grad)
+        layers.step(model.optimizer)  # the slices' gradients summed, then the update, shared by the threads
+        return loss, out
+    for layer in reversed(trunk[model.backward_start:]):  # nothing below the first trainable layer
+        grad = layer.backward(grad)
     model.optimizer.step(model.named_params(), model.named_grads())
     return loss, out
 

@@ -3,15 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import fusable
 from .base import Layer, register
 
-
-def _fusable(*arrays: np.ndarray) -> bool:
-    """True when the one-pass numba kernels apply: float32/float64, C-contiguous, one dtype."""
-    first = arrays[0]
-    return first.dtype in (np.float32, np.float64) and all(
-        a.dtype == first.dtype and a.flags.c_contiguous for a in arrays
-    )
 
 
 @register
@@ -26,7 +20,7 @@ class ReLU(Layer):
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """(N, ...) -> (N, ...)."""
         self.ensure_built(x)
-        if _fusable(x):
+        if fusable(x):
             from ..ops.fused_kernels import relu_forward
 
             y = np.empty_like(x)
@@ -38,7 +32,7 @@ class ReLU(Layer):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """(N, ...) -> (N, ...)."""
-        if _fusable(grad, self.y):
+        if fusable(grad, self.y):
             from ..ops.fused_kernels import relu_backward
 
             dx = np.empty_like(grad)

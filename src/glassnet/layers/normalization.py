@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers
+from ..backend import fusable
 from .base import Layer, register
 
 
@@ -93,6 +94,8 @@ class BatchNorm(Layer):
                     f"{self.describe()} got input of shape {x.shape}: training needs more than one value per "
                     "channel to compute a batch variance (use a batch of at least 2 samples)"
                 )
+            if fusable(x, self.params["gamma"]):
+                return self._fused_training_forward(x, m)
             if self.sync is None:
                 mean = x.mean(axis=axes, keepdims=True)
                 centered = x - mean
@@ -111,8 +114,31 @@ class BatchNorm(Layer):
             var = self._per_channel(self.buffers["running_var"], x.ndim)
             inv_std = (1 / np.sqrt(var + var.dtype.type(self.eps))).astype(x.dtype, copy=False)
             x_hat = (x - mean.astype(x.dtype, copy=False)) * inv_std
-        self.training, self.x_hat, self.inv_std = training, x_hat, inv_std
+        self.training, self.fused, self.x_hat, self.inv_std = training, False, x_hat, inv_std
+        self.x = self.mean = None
         return x_hat * gamma + beta
+
+    def _fused_training_forward(self, x: np.ndarray, m: int) -> np.ndarray:
+        """The training forward above with numba kernels: one pass for Σx and Σx², one for x̂ and y."""
+        from ..ops.fused_kernels import batchnorm_normalize, channel_sums
+
+        N, C = x.shape[:2]
+        x3 = x.reshape(N, C, -1)
+        sums = np.zeros((2, C))
+        channel_sums(x3, sums)
+        if self.sync is not None:
+            sums = self.sync.allsum(sums)
+        mean = sums[0] / m
+        var = np.maximum(sums[1] / m - mean * mean, 0.0)  # E[x²] - μ², in float64
+        inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype)
+        y = np.empty_like(x)
+        batchnorm_normalize(x3, mean.astype(x.dtype), inv_std, self.params["gamma"], self.params["beta"],
+                            y.reshape(N, C, -1))
+        if self.sync is None or self.sync.index == 0:
+            self._update_running_stats(mean, var, m)
+        # x̂ is recomputed in backward from x, μ and 1/√(σ² + ε): one array less to write and read.
+        self.training, self.fused, self.x, self.mean, self.inv_std = True, True, x, mean.astype(x.dtype), inv_std
+        return y
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
         """running ← (1 - momentum) running + momentum · batch (unbiased variance), in place."""
@@ -125,6 +151,8 @@ class BatchNorm(Layer):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """dL/dy (N, C, ...) -> dL/dx (N, C, ...); fills dγ = Σ g x̂ and dβ = Σ g (per channel)."""
+        if self.fused:
+            return self._fused_training_backward(np.ascontiguousarray(grad, dtype=self.x.dtype))
         axes = self._axes(grad)
         x_hat = self.x_hat
         self.grads["beta"] = grad.sum(axis=axes)
@@ -148,6 +176,27 @@ class BatchNorm(Layer):
         dx -= mean_g
         dx -= x_hat * mean_gx
         dx *= self.inv_std
+        return dx
+
+    def _fused_training_backward(self, grad: np.ndarray) -> np.ndarray | None:
+        """The training backward above with numba kernels: one pass for Σg and Σg·x̂, one for dL/dx."""
+        from ..ops.fused_kernels import batchnorm_input_grad, channel_grad_sums
+
+        N, C = grad.shape[:2]
+        g3, x3 = grad.reshape(N, C, -1), self.x.reshape(N, C, -1)
+        sums = np.zeros((2, C))
+        channel_grad_sums(g3, x3, self.mean, self.inv_std, sums)
+        self.grads["beta"], self.grads["gamma"] = sums.astype(grad.dtype)
+        if not self.needs_input_grad:
+            return None
+        if self.sync is not None:  # the whole batch's sums; grads keep this slice's part
+            sums = self.sync.allsum(sums)
+        gamma = self.params["gamma"]
+        m = self._batch_count(grad)
+        mean_g = (gamma * sums[0] / m).astype(grad.dtype)
+        mean_gx = (gamma * sums[1] / m).astype(grad.dtype)
+        dx = np.empty_like(grad)
+        batchnorm_input_grad(g3, x3, self.mean, self.inv_std, gamma, mean_g, mean_gx, dx.reshape(N, C, -1))
         return dx
 
     def get_config(self):
