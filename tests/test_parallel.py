@@ -309,3 +309,37 @@ def test_numba_never_starts_a_threading_layer(tmp_path):
     """))
     done = run_script(body, str(tmp_path / "w.npy"))
     assert "layer None" in done.stdout
+
+
+def test_blas_runs_one_thread_inside_glassnet_calls_and_is_restored_after(threads):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class BlasSpy(ReLU):
+        def forward(self, x, training=True):
+            seen.append({lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+            return super().forward(x, training)
+
+    before = {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    threads(2)
+    model = gn.Sequential([Flatten(), Dense(8), BlasSpy(), Dense(3)], input_shape=(1, 4, 4), seed=0)
+    model.predict(np.ones((6, 1, 4, 4), np.float32))
+    assert seen and all(set(threads_by_lib.values()) == {1} for threads_by_lib in seen)
+    assert {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == before
+
+
+def test_update_shared_by_the_threads_equals_the_update_in_one_thread(threads, monkeypatch):
+    """Big models split the optimizer's work between the threads: the same numbers as one thread doing it."""
+    threads(2)
+    x, y = toy_data(64)
+    weights = []
+    for minimum in (10**12, 0):  # never shared / always shared
+        monkeypatch.setattr(parallel.SlicedLayers, "THREADED_UPDATE_MIN", minimum)
+        monkeypatch.setattr(parallel.SlicedLayers, "SPLIT_MIN", 8)
+        model = small_cnn(batchnorm=True)
+        model.compile(optimizer="adam", loss="cross_entropy")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
