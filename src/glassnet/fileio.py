@@ -4,14 +4,28 @@ A writer fills a temporary file beside the target; only when it has finished is 
 temporary file flushed to disk and renamed over the target (``os.replace`` is atomic on
 POSIX and Windows). A crash, a full disk or a failed check midway leaves the previous
 file untouched and no temporary file behind.
+
+A writer killed outright (SIGKILL, power loss) cannot delete its temporary file, so the
+name records who wrote it: ``.NAME.PID@HOST.RANDOM.tmp``. The next write of the same
+target removes such leftovers when their writer is certainly gone: the process ``PID``
+no longer exists on this host, or the file has not been touched for an hour (no save
+pauses that long; this also covers a PID reused by another program, writers on another
+host sharing the folder, and the ``.NAME.RANDOM.tmp`` names earlier versions used). A live
+writer's temporary file is never removed.
 """
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import socket
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+STALE_AFTER_SECONDS = 3600.0
+"""A temporary file untouched for this long belongs to no live writer, whatever its PID says."""
 
 
 def _default_mode(path: Path) -> int:
@@ -39,19 +53,86 @@ def _fsync_directory(folder: Path) -> None:
         os.close(fd)
 
 
+def _host_tag() -> str:
+    """This computer's name as it can appear in a file name (letters, digits, '-'; at most 32)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+
+
+def _temporary_pattern(path: Path, suffix: str) -> re.Pattern[str]:
+    """Names of this target's temporary files: groups pid and host, or neither for the old random-only names."""
+    return re.compile(re.escape(f".{path.name}.")
+                      + r"(?:(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]*)\.[0-9a-f]{8}|[a-z0-9_]{8})"
+                      + re.escape(suffix) + r"\Z")
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether process ``pid`` exists on this computer (True when that cannot be told)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows; rely on the age rule there
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists but belongs to another user
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str], suffix: str = ".tmp") -> list[Path]:
+    """Delete temporary files of ``path`` (by ``atomic_path``) whose writer is gone; return what was deleted."""
+    path = Path(path)
+    pattern = _temporary_pattern(path, suffix)
+    host, now, removed = _host_tag(), time.time(), []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is None:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            writer_gone = match["pid"] is not None and match["host"] == host and not _process_exists(int(match["pid"]))
+            if writer_gone or age > STALE_AFTER_SECONDS:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:  # gone meanwhile, or not ours to delete: cleaning up is best effort
+            continue
+    return removed
+
+
+def _create_temporary(path: Path, suffix: str) -> Path:
+    """Create an empty, new file ``.NAME.PID@HOST.RANDOM<suffix>`` beside ``path`` (mode 0600, as mkstemp)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    prefix = f".{path.name}.{os.getpid()}@{_host_tag()}."
+    for _ in range(100):
+        tmp = path.parent / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            os.close(os.open(tmp, flags, 0o600))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"could not create a temporary file beside {path}: 100 names were taken")
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``, on error delete it.
 
     The body writes the whole file to the yielded path (and may check it, raising to
     reject it). The file gets the permissions ``path`` already had, or the usual ones
-    for a new file (``mkstemp`` alone would leave 0600).
+    for a new file (``mkstemp`` alone would leave 0600). Temporary files of ``path`` left
+    by killed writers are removed first (see the module's docstring).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    remove_stale_temporaries(path, suffix)
+    tmp = _create_temporary(path, suffix)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
