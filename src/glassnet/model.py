@@ -47,6 +47,9 @@ __all__ = ["Sequential", "History"]
 
 from .callbacks import History  # noqa: E402  (re-exported: keras.callbacks.History lives beside the model)
 
+MAX_MODEL_WEIGHTS = 2**30
+"""Most weights (params + buffers) a model may have: 4 GiB as float32, eight times VGG-16's 138 million."""
+
 INIT_STREAM, SHUFFLE_STREAM, LAYER_STREAM, LOADER_STREAM = 0, 1, 2, 3
 """Sub-streams of the model's seed: weight init, per-epoch shuffling, layer and DataLoader generators."""
 
@@ -77,29 +80,36 @@ class Sequential:
         self.epochs_trained = 0
         """Number of epochs this model has trained in all (saved with it; keys the per-epoch streams)."""
         self.history: History | None = None
-        for layer in layers or []:
-            self.add(layer)
+        self._extend(layers or [])
 
     # ------------------------------------------------------------------ building
     def add(self, layer: Layer) -> None:
         """Append a layer; if the input shape is known it is built at once (its shape inferred)."""
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a glassnet Layer, got {type(layer).__name__}")
-        if any(layer is other for other in self.layers):
-            raise ValueError(f"{layer.describe()} is already in this model; create a new layer instead of reusing it")
-        index = len(self.layers)
-        if index == 0 and layer.input_shape is not None:
-            if self._input_shape is not None and tuple(layer.input_shape) != self._input_shape:
-                raise ValueError(
-                    f"{layer.describe()} was given input_shape={tuple(layer.input_shape)} but the model "
-                    f"input_shape={self._input_shape}; give the input shape once"
-                )
-            self._input_shape = tuple(int(d) for d in layer.input_shape)
-        if self._input_shape is not None:
-            shape = self._input_shape if index == 0 else self.layers[-1].output_shape
-            _dry_run([layer], shape)
-            self._build_layer(index, layer, shape)
-        self.layers.append(layer)
+        self._extend([layer])
+
+    def _extend(self, layers: Iterable[Layer]) -> None:
+        """``add`` each layer in turn, in time linear in the number of layers (a file may hold thousands)."""
+        in_model = {id(layer) for layer in self.layers}
+        weights = sum(_weight_count(layer) for layer in self.layers)
+        for layer in layers:
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential.add expects a glassnet Layer, got {type(layer).__name__}")
+            if id(layer) in in_model:
+                raise ValueError(f"{layer.describe()} is already in this model; create a new layer instead of reusing it")
+            index = len(self.layers)
+            if index == 0 and layer.input_shape is not None:
+                if self._input_shape is not None and tuple(layer.input_shape) != self._input_shape:
+                    raise ValueError(
+                        f"{layer.describe()} was given input_shape={tuple(layer.input_shape)} but the model "
+                        f"input_shape={self._input_shape}; give the input shape once"
+                    )
+                self._input_shape = tuple(int(d) for d in layer.input_shape)
+            if self._input_shape is not None:
+                shape = self._input_shape if index == 0 else self.layers[-1].output_shape
+                weights = _dry_run([layer], shape, weights)
+                self._build_layer(index, layer, shape)
+            self.layers.append(layer)
+            in_model.add(id(layer))
         self._set_gradient_flags()
 
     def build(self, input_shape: Sequence[int]) -> None:
@@ -422,14 +432,31 @@ def _shape_tuple(shape: Sequence[int] | None, what: str) -> tuple[int, ...] | No
     return result
 
 
-def _dry_run(layers: Sequence[Layer], shape: tuple[int, ...]) -> None:
-    """Check that ``shape`` flows through ``layers`` (shape arithmetic only, no parameters created)."""
+def _weight_count(layer: Layer) -> int:
+    """Number of numbers in a built layer's params and buffers (0 if not built)."""
+    return sum(int(a.size) for store in (layer.params, layer.buffers) for a in store.values())
+
+
+def _dry_run(layers: Sequence[Layer], shape: tuple[int, ...], weights: int = 0) -> int:
+    """Check that ``shape`` flows through ``layers`` and their sizes are within the limits; return the weight count.
+
+    Shape arithmetic only, no parameters created. ``weights``: the weights of the layers
+    before these, counted against ``MAX_MODEL_WEIGHTS`` with theirs.
+    """
     for layer in layers:
         if layer.built:
             if tuple(layer.input_shape) != tuple(shape):
                 raise ValueError(f"{layer.describe()} was already built for input {layer.input_shape}; "
                                  f"here it receives {tuple(shape)}")
+            weights += _weight_count(layer)
             shape = layer.output_shape
             continue
         layer.check_sample_shape(tuple(shape))
+        weights += layer.check_size(tuple(shape))
+        if weights > MAX_MODEL_WEIGHTS:
+            raise ValueError(
+                f"with {layer.describe()} the model would have {weights:,} weights; the limit is "
+                f"{MAX_MODEL_WEIGHTS:,} per model (MAX_MODEL_WEIGHTS, 4 GiB of float32)"
+            )
         shape = layer.compute_output_shape(tuple(shape))
+    return weights

@@ -17,11 +17,25 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..backend import global_rng
+
+MAX_LAYER_WEIGHTS = 2**28
+"""Most weights (params + buffers) one layer may have: 268,435,456 numbers, 1 GiB as float32.
+
+Chosen generously: the largest layer of the course, VGG-16's first Dense (25088 x 4096,
+103 million weights), is 2.6 times smaller. Building a layer needs about four times its
+size for a moment (a float64 random draw, the float32 weights, their gradient), so a
+larger layer could not be built, let alone trained, on the machines glassnet is taught on.
+A size over the limit is refused with a ValueError before anything is allocated.
+"""
+
+MAX_SAMPLE_OUTPUT = 2**28
+"""Most numbers one sample of a layer's output may hold (1 GiB as float32; VGG-16's largest is 3.2 million)."""
 
 LAYER_CLASSES: dict[str, type["Layer"]] = {}
 """Every layer class by name, for rebuilding models from their JSON config."""
@@ -62,6 +76,7 @@ class Layer:
         input_shape = tuple(int(d) for d in input_shape)
         self.check_sample_shape(input_shape)
         output_shape = self.compute_output_shape(input_shape)
+        self.check_size(input_shape)  # before create_params allocates anything
         self.create_params(input_shape, rng if rng is not None else global_rng())
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self.input_shape, self.output_shape, self.built = input_shape, output_shape, True
@@ -73,6 +88,37 @@ class Layer:
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape; default: unchanged."""
         return input_shape
+
+    def param_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """Shape of each array ``create_params`` puts in ``params`` for this input shape; default: none."""
+        return {}
+
+    def buffer_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """Shape of each array ``create_params`` puts in ``buffers`` for this input shape; default: none."""
+        return {}
+
+    def check_size(self, input_shape: tuple[int, ...]) -> int:
+        """Number of weights ``build`` would create for a fitting per-sample ``input_shape``; ValueError over the limits.
+
+        Shape arithmetic only: nothing is allocated, so a layer too big to build is
+        refused before it can exhaust the memory.
+        """
+        shapes = {**self.param_shapes(input_shape), **self.buffer_shapes(input_shape)}
+        weights = sum(math.prod(shape) for shape in shapes.values())
+        if weights > MAX_LAYER_WEIGHTS:
+            listed = ", ".join(f"{key} {shape}" for key, shape in shapes.items())
+            raise ValueError(
+                f"{self.describe()} would have {weights:,} weights ({listed}) for input {tuple(input_shape)}; "
+                f"the limit is {MAX_LAYER_WEIGHTS:,} per layer (MAX_LAYER_WEIGHTS, 1 GiB of float32)"
+            )
+        outputs = math.prod(self.compute_output_shape(input_shape))
+        if outputs > MAX_SAMPLE_OUTPUT:
+            raise ValueError(
+                f"{self.describe()} would output {outputs:,} numbers per sample "
+                f"(shape {self.compute_output_shape(input_shape)}) for input {tuple(input_shape)}; "
+                f"the limit is {MAX_SAMPLE_OUTPUT:,} (MAX_SAMPLE_OUTPUT, 1 GiB of float32)"
+            )
+        return weights
 
     def ensure_built(self, x: np.ndarray) -> None:
         """Build from ``x`` (N, ...) on first use; afterwards check that its shape still fits."""

@@ -14,7 +14,7 @@ from .. import initializers
 from ..backend import pair
 from ..ops import conv as conv_ops
 from ..ops.conv import OUTPUT_SIZE_FORMULA, Pads, output_size, resolve_padding
-from .base import Layer, register
+from .base import MAX_LAYER_WEIGHTS, Layer, register
 
 
 def _padding_arg(padding: Any) -> str | tuple[int, int]:
@@ -179,6 +179,12 @@ class Conv2D(WindowLayer):
         self.kernel_size = _positive_pair(kernel_size, "kernel_size")
         self.stride = _positive_pair(stride, "stride")
         self.padding = _padding_arg(padding)
+        KH, KW = self.kernel_size
+        if self.filters * KH * KW > MAX_LAYER_WEIGHTS:  # W has at least this many weights, even for one channel
+            raise ValueError(
+                f"Conv2D with {self.filters:,} filters of {KH}×{KW} would have at least {self.filters * KH * KW:,} "
+                f"weights; the limit is {MAX_LAYER_WEIGHTS:,} per layer (MAX_LAYER_WEIGHTS, 1 GiB of float32)"
+            )
         self.impl = impl
         self.kernel_initializer = kernel_initializer
         initializers.get(kernel_initializer)  # fail now, not at build time, on a bad name
@@ -198,12 +204,18 @@ class Conv2D(WindowLayer):
     def output_channels(self, in_channels: int) -> int:
         return self.filters
 
-    def create_params(self, input_shape, rng):
+    def param_shapes(self, input_shape):
         KH, KW = self.kernel_size
-        shape = (self.filters, input_shape[0], KH, KW)
-        self.params["W"] = initializers.get(self.kernel_initializer)(shape, rng)
+        shapes = {"W": (self.filters, input_shape[0], KH, KW)}
         if self.use_bias:
-            self.params["b"] = initializers.zeros((self.filters,))
+            shapes["b"] = (self.filters,)
+        return shapes
+
+    def create_params(self, input_shape, rng):
+        shapes = self.param_shapes(input_shape)
+        self.params["W"] = initializers.get(self.kernel_initializer)(shapes["W"], rng)
+        if self.use_bias:
+            self.params["b"] = initializers.zeros(shapes["b"])
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """x (N, C, H, W) -> z (N, OC, OH, OW)."""

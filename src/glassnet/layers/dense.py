@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers
-from .base import Layer, register
+from .base import MAX_SAMPLE_OUTPUT, Layer, register
 
 
 @register
@@ -17,6 +17,9 @@ class Dense(Layer):
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
+        if int(units) > MAX_SAMPLE_OUTPUT:
+            raise ValueError(f"Dense units={int(units):,} is more outputs per sample than the limit of "
+                             f"{MAX_SAMPLE_OUTPUT:,} (MAX_SAMPLE_OUTPUT, 1 GiB of float32)")
         self.units = int(units)
         self.kernel_initializer = kernel_initializer
         initializers.get(kernel_initializer)  # fail now, not at build time, on a bad name
@@ -27,10 +30,13 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (self.units,)
 
+    def param_shapes(self, input_shape):
+        return {"W": (input_shape[0], self.units), "b": (self.units,)}
+
     def create_params(self, input_shape, rng):
-        in_features = input_shape[0]
-        self.params["W"] = initializers.get(self.kernel_initializer)((in_features, self.units), rng)
-        self.params["b"] = initializers.zeros((self.units,))
+        shapes = self.param_shapes(input_shape)
+        self.params["W"] = initializers.get(self.kernel_initializer)(shapes["W"], rng)
+        self.params["b"] = initializers.zeros(shapes["b"])
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """(N, in_features) -> (N, units)."""

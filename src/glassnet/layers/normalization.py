@@ -56,6 +56,12 @@ class BatchNorm(Layer):
                 "(features,) after Dense, (C, H, W) after Conv2D"
             )
 
+    def param_shapes(self, input_shape):
+        return {"gamma": (input_shape[0],), "beta": (input_shape[0],)}
+
+    def buffer_shapes(self, input_shape):
+        return {"running_mean": (input_shape[0],), "running_var": (input_shape[0],)}
+
     def create_params(self, input_shape, rng):
         channels = input_shape[0]
         self.params["gamma"] = initializers.ones((channels,))
