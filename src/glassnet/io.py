@@ -16,7 +16,12 @@ Loading reads JSON and raw arrays only: layer classes are looked up by name in
 ``glassnet.layers.LAYER_CLASSES`` and never imported from a name in the file.
 Everything is checked (header, checksum, architecture, every tensor's shape)
 before the model is returned, and each problem is a ``ValueError`` naming the file
-and what was expected.
+and what was expected. Sizes are checked before anything is allocated: the tensors
+the header declares must fill the file exactly, the architecture may have at most
+``MAX_LAYERS`` layers within the size limits of ``glassnet.layers.base``, and every
+weight it declares must be a tensor of the same shape in the file. So loading a
+file never needs much more memory than the file's size, whatever its header says.
+Weights that are NaN or infinite are refused, on saving as on loading.
 
 Saving writes to a temporary file in the same folder, flushes it to disk and
 renames it over the target (``os.replace`` is atomic), so a crash mid-save leaves
@@ -42,6 +47,7 @@ from . import optimizers as optimizers_module
 from .backend import DTYPE
 from .fileio import atomic_path
 from .layers.base import LAYER_CLASSES
+from .model import MAX_MODEL_WEIGHTS, _dry_run
 
 __all__ = ["save_model", "load_model", "read_metadata", "FORMAT", "FORMAT_VERSION"]
 
@@ -49,6 +55,12 @@ FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 """safetensors' own limit on the JSON header; a larger length means the file is not safetensors."""
+MAX_LAYERS = 10_000
+"""Most layers a model file may declare: 250 times VGG-16's 39 and more than ResNet-1001's ~3,000.
+
+Each layer is a Python object of a few kB, built before its weights are read, so
+without a limit a 100 MB header could ask for millions of them.
+"""
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
            "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
@@ -108,6 +120,14 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save model to {path}: folder {path.parent} does not exist")
+    for index, layer in enumerate(model.layers):
+        for key, array in {**layer.params, **layer.buffers}.items():
+            problem = _non_finite(array)
+            if problem:
+                left = f"; {path} is left as it was" if path.exists() else ""
+                raise ValueError(f"cannot save model to {path}: {layer.describe()} (layer {index}) weight {key!r} "
+                                 f"holds {problem}, so the model cannot predict anything (did training diverge? "
+                                 f"try a smaller learning rate); nothing was written{left}")
     tensors: dict[str, np.ndarray] = {}
     for name, array in model.named_params().items():
         tensors[f"params/{name}"] = np.ascontiguousarray(array)
@@ -128,6 +148,16 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
         "user": user,
     }
     _atomic_save(tensors, header, path)
+
+
+def _non_finite(array: np.ndarray) -> str | None:
+    """'2 NaN and 1 infinite values (of 30)' if the array (any shape) holds any, else None."""
+    # min and max are NaN if any value is, and ±inf if any value is: no temporary array of
+    # flags, which for a big layer would cost a quarter of its size.
+    if array.size == 0 or (math.isfinite(array.min()) and math.isfinite(array.max())):
+        return None
+    nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    return f"{nan:,} NaN and {inf:,} infinite values (of {array.size:,})"
 
 
 def _atomic_save(tensors: dict[str, np.ndarray], metadata: dict[str, str], path: Path) -> None:
@@ -187,19 +217,27 @@ def read_header(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, str]
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise _bad(path, "its __metadata__ is not a map of strings (corrupted header)")
     data_size = size - 8 - header_len
-    end_max = 0
     for name, entry in header.items():
         ok = (isinstance(entry, dict) and entry.get("dtype") in _DTYPES and isinstance(entry.get("shape"), list)
-              and all(isinstance(d, int) and d >= 0 for d in entry["shape"])
+              and all(isinstance(d, int) and 0 <= d < 2**63 for d in entry["shape"])
               and isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2
               and all(isinstance(o, int) for o in entry["data_offsets"]))
         if not ok:
             raise _bad(path, f"the header entry for tensor {name!r} is malformed (corrupted header)")
         begin, end = entry["data_offsets"]
-        nbytes = math.prod(entry["shape"]) * np.dtype(_DTYPES[entry["dtype"]]).itemsize
+        nbytes = _declared_nbytes(entry["shape"], np.dtype(_DTYPES[entry["dtype"]]).itemsize)
         if not 0 <= begin <= end or end - begin != nbytes:
             raise _bad(path, f"tensor {name!r} has offsets {entry['data_offsets']} that do not fit its shape "
                              f"{entry['shape']} (corrupted header)")
+    # The tensors must tile the data one after the other, as safetensors writes them: then
+    # their sizes add up to the bytes the file really holds, and no two share bytes (which
+    # would let a small file declare many copies of one large tensor).
+    end_max = 0
+    for name, entry in sorted(header.items(), key=lambda item: item[1]["data_offsets"]):
+        begin, end = entry["data_offsets"]
+        if begin != end_max:
+            raise _bad(path, f"tensor {name!r} starts at byte {begin} of the data, but the tensor before it ends at "
+                             f"byte {end_max}; safetensors tensors follow one another (corrupted header)")
         end_max = max(end_max, end)
     if end_max > data_size:
         raise _bad(path, f"the header describes {end_max} bytes of tensor data but the file holds {data_size}: "
@@ -207,6 +245,18 @@ def read_header(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, str]
     if end_max < data_size:
         raise _bad(path, f"the file has {data_size - end_max} bytes after its last tensor (corrupted file)")
     return header, metadata
+
+
+def _declared_nbytes(shape: list[int], itemsize: int) -> int:
+    """Bytes of a tensor of this shape (a list of ints from a header), without multiplying huge numbers."""
+    if 0 in shape:
+        return 0
+    nbytes = itemsize
+    for dim in shape:
+        nbytes *= dim
+        if nbytes >= 2**64:  # no file is that big; stop before a long shape list makes a huge integer
+            break
+    return nbytes
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
@@ -240,12 +290,19 @@ def _parse_metadata(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
     return parsed
 
 
-def _build_model(path: Path, architecture: Any):
-    """A Sequential from the architecture JSON, using only the registered layer classes."""
+def _build_model(path: Path, architecture: Any, header: dict[str, Any]):
+    """A Sequential from the architecture JSON, using only the registered layer classes.
+
+    Nothing big is allocated before the sizes the architecture declares are checked
+    against the limits and against the tensors in the file's ``header`` (``_check_declared_sizes``).
+    """
     from .model import Sequential
 
     if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
         raise _bad(path, "its architecture is not {'layers': [...], ...}")
+    if len(architecture["layers"]) > MAX_LAYERS:
+        raise _bad(path, f"its architecture declares {len(architecture['layers']):,} layers; the limit is "
+                         f"{MAX_LAYERS:,} (glassnet.io.MAX_LAYERS)")
     layers = []
     for index, item in enumerate(architecture["layers"]):
         if not (isinstance(item, dict) and isinstance(item.get("class_name"), str)
@@ -266,11 +323,50 @@ def _build_model(path: Path, architecture: Any):
     if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**64):
         raise _bad(path, f"its architecture has seed {seed!r}; expected a non-negative int")
     name = architecture.get("name")
+    _check_declared_sizes(path, layers, tuple(input_shape), header)
     try:
         return Sequential(layers, input_shape=tuple(input_shape), seed=seed,
                           name=name if isinstance(name, str) else None)
     except (TypeError, ValueError) as error:
         raise _bad(path, f"its architecture does not fit together: {error}") from None
+
+
+def _check_declared_sizes(path: Path, layers: list, input_shape: tuple[int, ...], header: dict[str, Any]) -> None:
+    """Check, by shape arithmetic alone, the layers' sizes against the limits and their weights against the file.
+
+    Every weight the architecture needs must be a float tensor of the same shape in the
+    file, and the file may hold no other weights. ``read_header`` has checked that
+    those tensors' bytes are in the file, so building the model then allocates about
+    what the file holds, however large the architecture claims to be.
+    """
+    try:
+        _dry_run(layers, input_shape)  # shapes fit, each layer and the model within the size limits
+    except ValueError as error:
+        raise _bad(path, f"its architecture does not fit together: {error}") from None
+    needed: dict[str, tuple[int, str, tuple[int, ...]]] = {}  # tensor name -> (layer index, key, shape)
+    shape = input_shape
+    for index, layer in enumerate(layers):
+        for kind, shapes in (("params", layer.param_shapes(shape)), ("buffers", layer.buffer_shapes(shape))):
+            for key, weight_shape in shapes.items():
+                needed[f"{kind}/{index}.{key}"] = (index, key, tuple(weight_shape))
+        shape = layer.compute_output_shape(shape)
+    missing = [name for name in needed if name not in header]
+    if missing:
+        index, key, _ = needed[missing[0]]
+        raise _bad(path, f"it has no tensor {missing[0]!r} ({layers[index].describe()} {key!r}), which its "
+                         f"architecture needs ({len(missing)} missing)")
+    extra = sorted(name for name in header if name.startswith(("params/", "buffers/")) and name not in needed)
+    if extra:
+        raise _bad(path, f"it holds tensor {extra[0]!r}, which no layer of its architecture has "
+                         "(weights that do not match the architecture)")
+    for name, (index, key, weight_shape) in needed.items():
+        entry = header[name]
+        if tuple(entry["shape"]) != weight_shape:
+            raise _bad(path, f"{layers[index].describe()} (layer {index}) weight {key!r} has shape "
+                             f"{tuple(entry['shape'])} in the file, but the architecture needs {weight_shape}")
+        dtype = np.dtype(_DTYPES[entry["dtype"]])
+        if not np.issubdtype(dtype, np.floating):
+            raise _bad(path, f"{layers[index].describe()} weight {key!r} has dtype {dtype}; expected float32")
 
 
 def _compile_objects(path: Path, config: Any):
@@ -298,7 +394,7 @@ def load_model(path: str | os.PathLike, compile: bool = True):
     path = Path(path)
     header, raw_metadata = read_header(path)
     meta = _parse_metadata(path, raw_metadata)
-    model = _build_model(path, meta["architecture"])
+    model = _build_model(path, meta["architecture"], header)
 
     try:
         tensors = safetensors.numpy.load_file(str(path))
@@ -308,29 +404,18 @@ def load_model(path: str | os.PathLike, compile: bool = True):
         raise _bad(path, "the checksum of its tensors does not match the one recorded when it was saved: "
                          "the file is corrupted")
 
-    # Every weight the architecture needs, with the shape it needs.
-    slots: dict[str, tuple[Any, dict[str, np.ndarray], str]] = {}
+    # _build_model checked that the file has exactly these tensors, with these shapes.
+    slots: dict[str, tuple[dict[str, np.ndarray], str]] = {}
     for index, layer in enumerate(model.layers):
         for kind, store in (("params", layer.params), ("buffers", layer.buffers)):
             for key in store:
-                slots[f"{kind}/{index}.{key}"] = (layer, store, key)
-    present = {name for name in tensors if name.startswith(("params/", "buffers/"))}
-    missing = sorted(set(slots) - present)
-    if missing:
-        layer, _, key = slots[missing[0]]
-        raise _bad(path, f"it has no tensor {missing[0]!r} ({layer.describe()} {key!r}), which its architecture "
-                         f"needs ({len(missing)} missing)")
-    extra = sorted(present - set(slots))
-    if extra:
-        raise _bad(path, f"it holds tensor {extra[0]!r}, which no layer of its architecture has "
-                         "(weights that do not match the architecture)")
-    for name, (layer, store, key) in slots.items():
-        array = tensors[name]
-        if array.shape != store[key].shape:
-            raise _bad(path, f"{layer.describe()} (layer {name.split('/')[1].split('.')[0]}) weight {key!r} has shape "
-                             f"{array.shape} in the file, but the architecture needs {store[key].shape}")
-        if not np.issubdtype(array.dtype, np.floating):
-            raise _bad(path, f"{layer.describe()} weight {key!r} has dtype {array.dtype}; expected float32")
+                name = f"{kind}/{index}.{key}"
+                problem = _non_finite(tensors[name])
+                if problem:
+                    raise _bad(path, f"{layer.describe()} (layer {index}) weight {key!r} (tensor {name!r}) holds "
+                                     f"{problem}; a model with non-finite weights cannot predict anything "
+                                     "(was it saved after training diverged?)")
+                slots[name] = (store, key)
 
     compiled = _compile_objects(path, meta["compile"]) if compile else None
     optimizer_state = {name[len("optimizer/"):]: array for name, array in tensors.items()
@@ -354,7 +439,7 @@ def load_model(path: str | os.PathLike, compile: bool = True):
         raise _bad(path, f"its epochs_trained {epochs_trained!r} is not a non-negative int")
 
     # All checks passed: fill the model.
-    for name, (layer, store, key) in slots.items():
+    for name, (store, key) in slots.items():
         np.copyto(store[key], tensors[name].astype(DTYPE, copy=False))
     model.epochs_trained = epochs_trained
     if compiled is not None:
