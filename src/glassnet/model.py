@@ -88,28 +88,32 @@ class Sequential:
         self._extend([layer])
 
     def _extend(self, layers: Iterable[Layer]) -> None:
-        """``add`` each layer in turn, in time linear in the number of layers (a file may hold thousands)."""
+        """Append layers: check them all (shapes, sizes) before building any, in time linear in their number."""
+        layers = list(layers)
         in_model = {id(layer) for layer in self.layers}
-        weights = sum(_weight_count(layer) for layer in self.layers)
         for layer in layers:
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential.add expects a glassnet Layer, got {type(layer).__name__}")
             if id(layer) in in_model:
                 raise ValueError(f"{layer.describe()} is already in this model; create a new layer instead of reusing it")
-            index = len(self.layers)
-            if index == 0 and layer.input_shape is not None:
-                if self._input_shape is not None and tuple(layer.input_shape) != self._input_shape:
-                    raise ValueError(
-                        f"{layer.describe()} was given input_shape={tuple(layer.input_shape)} but the model "
-                        f"input_shape={self._input_shape}; give the input shape once"
-                    )
-                self._input_shape = tuple(int(d) for d in layer.input_shape)
-            if self._input_shape is not None:
-                shape = self._input_shape if index == 0 else self.layers[-1].output_shape
-                weights = _dry_run([layer], shape, weights)
-                self._build_layer(index, layer, shape)
-            self.layers.append(layer)
             in_model.add(id(layer))
+        if not self.layers and layers and layers[0].input_shape is not None:
+            first = layers[0]
+            if self._input_shape is not None and tuple(first.input_shape) != self._input_shape:
+                raise ValueError(
+                    f"{first.describe()} was given input_shape={tuple(first.input_shape)} but the model "
+                    f"input_shape={self._input_shape}; give the input shape once"
+                )
+            self._input_shape = tuple(int(d) for d in first.input_shape)
+        if self._input_shape is not None:
+            shape = self.layers[-1].output_shape if self.layers else self._input_shape
+            _dry_run(layers, shape, sum(_weight_count(layer) for layer in self.layers))
+            for layer in layers:
+                self._build_layer(len(self.layers), layer, shape)
+                self.layers.append(layer)
+                shape = layer.output_shape
+        else:
+            self.layers.extend(layers)
         self._set_gradient_flags()
 
     def build(self, input_shape: Sequence[int]) -> None:
