@@ -2,6 +2,7 @@
 interruptions (no complete-looking file may remain), and the loaders' download-into-cache path."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.server
 import os
@@ -16,7 +17,7 @@ from glassnet.data.mnist import FILE_STEMS
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """Serves ``server.routes``: path -> (bytes, mode); mode 'ok', 'truncate' or 'nolength-truncate'."""
+    """Serves ``server.routes``: path -> (bytes, mode); mode 'ok', 'nolength', 'truncate' or 'nolength-truncate'."""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         route = self.server.routes.get(self.path)
@@ -27,10 +28,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body, mode = route
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        if mode != "nolength-truncate":
+        if not mode.startswith("nolength"):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if mode == "ok":
+        if mode in ("ok", "nolength"):
             self.wfile.write(body)
         else:  # send half, then drop the connection
             self.wfile.write(body[: len(body) // 2])
@@ -109,6 +110,23 @@ def test_interrupt_during_download_leaves_no_file(server, tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("mode", ["ok", "nolength"])
+def test_body_over_max_bytes_is_refused_and_leaves_no_file(server, tmp_path, mode):
+    server.routes["/big.bin"] = (PAYLOAD, mode)
+    with pytest.raises(DownloadError) as info:
+        download([server.url + "/big.bin"], tmp_path / "big.bin", max_bytes=50_000, chunk_size=4096)
+    message = str(info.value)
+    assert "big.bin" in message and "limit of 50,000 bytes" in message
+    if mode == "ok":  # refused on the announced length, before reading the body
+        assert f"announces {len(PAYLOAD):,} bytes" in message
+    else:
+        assert "sent more than the limit" in message
+    assert leftovers(tmp_path) == []
+    # Exactly at the limit is accepted.
+    path = download([server.url + "/big.bin"], tmp_path / "big.bin", max_bytes=len(PAYLOAD), chunk_size=4096)
+    assert path.read_bytes() == PAYLOAD
+
+
 def test_existing_good_file_is_not_replaced_by_a_failed_download(server, tmp_path):
     (tmp_path / "f.bin").write_bytes(b"old")
     server.routes["/f.bin"] = (PAYLOAD, "truncate")
@@ -173,6 +191,21 @@ def test_loader_rejects_a_mirror_serving_wrong_content(server, tmp_path, monkeyp
     serve_fake_mnist(server, tmp_path)  # random content: the official SHA-256 cannot match
     with pytest.raises(DatasetNotFoundError, match="failed its integrity check"):
         load_mnist(cache_dir=tmp_path / "cache", mirrors=[server.url + "/mnist/"], download=True, timeout=5)
+    assert leftovers(tmp_path / "cache" / "mnist") == []
+
+
+def test_loader_refuses_a_mirror_serving_a_gzip_bomb(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("GLASSNET_DATA_DIR", raising=False)
+    serve_fake_mnist(server, tmp_path)
+    # A valid IDX header declaring 100,000 images (78 MB, over the limit), then zeros: an 8 kB .gz.
+    header = bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (100_000, 28, 28))
+    body = gzip.compress(header + bytes(8 << 20), compresslevel=9, mtime=0)
+    server.routes["/mnist/train-images-idx3-ubyte.gz"] = (body, "ok")
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist(cache_dir=tmp_path / "cache", mirrors=[server.url + "/mnist/"], download=True, timeout=5)
+    message = str(info.value)
+    assert "every mirror failed" in message and "/mnist/train-images-idx3-ubyte.gz" in message
+    assert f"{16 + 100_000 * 784:,} bytes" in message and "limit of 67,108,864 bytes" in message
     assert leftovers(tmp_path / "cache" / "mnist") == []
 
 

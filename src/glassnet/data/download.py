@@ -49,17 +49,24 @@ def check_sha256(actual: str, expected: str, what: str, hint: str) -> None:
         )
 
 
-def _fetch(url: str, tmp: Path, timeout: float, chunk_size: int, progress: ProgressHook | None) -> None:
-    """Stream ``url`` into ``tmp``; raise DownloadError when the body is shorter than announced."""
+def _fetch(url: str, tmp: Path, timeout: float, chunk_size: int, progress: ProgressHook | None,
+           max_bytes: int | None = None) -> None:
+    """Stream ``url`` into ``tmp``; raise DownloadError when the body is shorter than announced or over ``max_bytes``."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as out:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
+        if max_bytes is not None and total is not None and total > max_bytes:
+            raise DownloadError(f"the server announces {total:,} bytes, more than the limit of {max_bytes:,} "
+                                "bytes for this file; nothing was downloaded")
         received = 0
         while True:
             chunk = response.read(chunk_size)
             if not chunk:
                 break
+            if max_bytes is not None and received + len(chunk) > max_bytes:
+                raise DownloadError(f"the server sent more than the limit of {max_bytes:,} bytes for this file "
+                                    f"(announced: {'none' if total is None else f'{total:,}'}); stopped there")
             out.write(chunk)
             received += len(chunk)
             if progress is not None:
@@ -78,12 +85,14 @@ def download(
     chunk_size: int = 1 << 20,
     progress: ProgressHook | None = None,
     quiet: bool = True,
+    max_bytes: int | None = None,
 ) -> Path:
     """Fetch the first mirror in ``urls`` that yields a verified file; save it as ``dest``.
 
     ``sha256`` is the expected digest of the downloaded bytes; ``check(path)`` may run
     any further verification on the temporary file (raise DatasetError to reject it).
-    A mirror that fails or serves a bad file is skipped; when all fail, DownloadError
+    A mirror announcing or sending more than ``max_bytes`` bytes is refused before the excess is
+    written. A mirror that fails or serves a bad file is skipped; when all fail, DownloadError
     lists every URL with its reason. Unless ``quiet``, each attempt is announced on
     stderr. Returns ``dest``.
     """
@@ -101,7 +110,7 @@ def download(
             with atomic_path(dest, suffix=".part") as tmp:
                 if not quiet:
                     print(f"glassnet: downloading {url} -> {dest}", file=sys.stderr, flush=True)
-                _fetch(url, tmp, timeout, chunk_size, progress)
+                _fetch(url, tmp, timeout, chunk_size, progress, max_bytes)
                 if sha256 is not None:
                     check_sha256(sha256_file(tmp), sha256, f"the file downloaded from {url}",
                                  "the mirror serves a bad copy; try another mirror")

@@ -15,7 +15,7 @@ import numpy as np
 from .dataset import Dataset
 from .download import download as download_file
 from .errors import DatasetError, DatasetNotFoundError, DownloadError
-from .idx import read_idx
+from . import idx
 from .paths import CACHE, Place, describe_places, downloads_allowed, find_file, how_to_supply, search_places
 from .transforms import to_unit_range
 
@@ -103,11 +103,13 @@ def locate_idx_file(
         expected = source.sha256[stem] if verify else None
 
         def check(path: Path) -> None:
-            read_idx(path, ndim=ndim, tail_shape=tail, sha256=expected, hint="the mirror served a bad file")
+            idx.read_idx(path, ndim=ndim, tail_shape=tail, sha256=expected, hint="the mirror served a bad file")
 
         urls = [m if m.endswith("/") else m + "/" for m in (mirrors or source.mirrors)]
         try:
-            path = download_file([u + stem + ".gz" for u in urls], dest, check=check, timeout=timeout, quiet=False)
+            # A real .gz is smaller than what it expands to, so the IDX limit bounds the download too.
+            path = download_file([u + stem + ".gz" for u in urls], dest, check=check, timeout=timeout,
+                                 quiet=False, max_bytes=idx.MAX_IDX_BYTES)
             return path, cache
         except DownloadError as exc:
             attempt = str(exc)
@@ -134,7 +136,7 @@ def load_idx_dataset(
         path, place = locate_idx_file(source, stem, data_dir=data_dir, cache_dir=cache_dir, download=download,
                                       mirrors=mirrors, verify=verify, timeout=timeout)
         ndim, tail = _shape_of(stem)
-        arrays[stem] = (read_idx(path, ndim=ndim, tail_shape=tail, hint=place.fix_hint(path),
+        arrays[stem] = (idx.read_idx(path, ndim=ndim, tail_shape=tail, hint=place.fix_hint(path),
                                  sha256=source.sha256[stem] if verify else None), path, place)
     parts = []
     for split in ("train", "t10k"):
