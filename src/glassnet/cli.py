@@ -11,7 +11,10 @@
 
 Errors a user can cause (an unknown name, a missing file, a model that does not fit
 a dataset) are printed as one line, ``glassnet: error: ...``, with exit status 1;
-argparse's own usage errors exit with status 2.
+argparse's own usage errors exit with status 2. Ctrl-C exits with status 130 and
+SIGTERM with 143, after the files being written are cleaned up; ``glassnet train``
+keeps the epochs it finished in ``--out``/checkpoint.safetensors and ``--resume``
+continues from there.
 """
 from __future__ import annotations
 
@@ -21,7 +24,10 @@ import io
 import json
 import math
 import os
+import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +37,13 @@ import numpy as np
 
 from . import report, zoo
 from .backend import DTYPE
+from .callbacks import Callback
 from .fileio import write_atomic
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # the shell's status for SIGINT, SIGTERM
+CHECKPOINT_NAME = "checkpoint.safetensors"
+"""What ``glassnet train`` keeps in --out after every epoch, until the run has finished."""
 FALLBACK_DATASET = "shapes"
 """Built-in dataset (generated, no download) used when a model's own dataset cannot be had."""
 
@@ -47,6 +57,10 @@ class CLIError(Exception):
     def __init__(self, message: str, status: int = EXIT_ERROR):
         super().__init__(message)
         self.status = status
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so that files being written are cleaned up as after Ctrl-C."""
 
 
 # ---------------------------------------------------------------------------------
@@ -261,18 +275,122 @@ def _write_figures(model: Any, history: Any, x_test: np.ndarray, y_test: np.ndar
     return [Path(p) for p in (written or [])]
 
 
+def _json_history(history: dict[str, list[float]]) -> dict[str, list[float | str]]:
+    """The history with NaN and infinities as strings ('nan', 'inf'), which JSON cannot hold as numbers."""
+    return {k: [float(v) if math.isfinite(v) else str(float(v)) for v in vs] for k, vs in history.items()}
+
+
+class _RunCheckpoint(Callback):
+    """At the end of every epoch, save the model, its optimizer state and the run so far (settings, history)."""
+
+    def __init__(self, path: Path, metadata: dict[str, Any], run: dict[str, Any],
+                 history: dict[str, list[float]], seconds: float):
+        super().__init__()
+        self.path, self.metadata, self.run = path, metadata, run
+        self.history = {k: list(v) for k, v in history.items()}
+        self.seconds_before, self.start = seconds, time.perf_counter()
+        self.epoch: int | None = None
+        """The epoch (0-based) in progress and not yet saved, else None."""
+
+    def seconds(self) -> float:
+        """Training time of the whole run so far, resumed parts included."""
+        return self.seconds_before + time.perf_counter() - self.start
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        run = {**self.run, "history": _json_history(self.history), "train_seconds": round(self.seconds(), 3)}
+        _save_model(self.model, self.path, {**self.metadata, "run": run})
+        self.epoch = None
+
+
+def _checkpoint_run(path: Path) -> dict[str, Any] | None:
+    """The run recorded in a checkpoint ({'model', 'epochs', ..., 'epochs_trained'}), or None if it cannot be read."""
+    from .io import read_metadata
+
+    try:
+        meta = read_metadata(path)
+        run = dict(meta["user"]["run"])
+        run["epochs_trained"] = int(meta["training"]["epochs_trained"])
+        return run
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _epochs_text(count: int) -> str:
+    return "epoch 1" if count == 1 else f"epochs 1-{count}"
+
+
+_RESUMED_OPTIONS = (("dataset", "--dataset"), ("batch_size", "--batch-size"), ("lr", "--lr"),
+                    ("optimizer", "--optimizer"), ("seed", "--seed"), ("validation_split", "--validation-split"),
+                    ("limit", "--limit"))
+"""Options whose value a resumed run takes from its checkpoint (another value would change the run)."""
+
+
+def _resume_settings(args: argparse.Namespace, checkpoint: Path) -> dict[str, Any]:
+    """The settings of the unfinished run in ``checkpoint``; error if there is none or the options contradict it."""
+    if not checkpoint.is_file():
+        raise CLIError(f"nothing to resume: {checkpoint} does not exist (glassnet train writes it after every "
+                       "epoch and removes it when the run has finished)")
+    run = _checkpoint_run(checkpoint)
+    if run is None:
+        from .io import read_metadata
+
+        read_metadata(checkpoint)  # raises the reason a model file cannot be read, if there is one
+        raise CLIError(f"{checkpoint} is a model file but not a checkpoint of 'glassnet train'; expected the run's "
+                       "settings in its metadata")
+    if run.get("model") != args.model:
+        raise CLIError(f"{checkpoint} is a run of model {run.get('model')!r}, not {args.model!r}; resume it with "
+                       f"'glassnet train {run.get('model')} --out {shlex.quote(str(checkpoint.parent))} --resume'")
+    for key, option in _RESUMED_OPTIONS:
+        given = getattr(args, key)
+        if key == "dataset" and given is not None:
+            given = _dataset_key(given)
+        if given is not None and given != run.get(key):
+            raise CLIError(f"{option} {getattr(args, key)} differs from the run being resumed ({run.get(key)}); "
+                           f"leave {option} out to resume it as it was started")
+    if args.augment and not run.get("augment_option"):
+        raise CLIError("--augment differs from the run being resumed (started without it); leave it out to resume")
+    if args.epochs is not None and args.epochs < run["epochs_trained"]:
+        raise CLIError(f"--epochs {args.epochs} is fewer than the {run['epochs_trained']} epochs the checkpoint "
+                       f"already holds; expected at least {run['epochs_trained']}")
+    return run
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    """glassnet train MODEL [--dataset NAME] ...: fit, save, draw, report."""
+    """glassnet train MODEL [--dataset NAME] ...: fit, save, draw, report; --resume continues an interrupted run."""
     spec = _model_spec(args.model)
     out = Path(args.out) if args.out else Path("runs") / args.model
-    out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
-    dataset_name, ds = _resolve_training_dataset(args, spec)
-    defaults = spec.training_for(dataset_name)
-    epochs = defaults.epochs if args.epochs is None else args.epochs
-    batch_size = defaults.batch_size if args.batch_size is None else args.batch_size
-    lr = defaults.lr if args.lr is None else args.lr
-    optimizer_name = defaults.optimizer if args.optimizer is None else args.optimizer
-    validation_split = defaults.validation_split if args.validation_split is None else args.validation_split
+    checkpoint = out / CHECKPOINT_NAME
+    resumed: dict[str, Any] | None = None
+    if args.resume:
+        resumed = _resume_settings(args, checkpoint)
+        dataset_name = resumed["dataset"]
+        ds = _load_dataset(dataset_name, resumed["limit"])
+        epochs = resumed["epochs"] if args.epochs is None else args.epochs
+        batch_size, lr, optimizer_name = resumed["batch_size"], resumed["lr"], resumed["optimizer"]
+        validation_split, seed, augment_option = resumed["validation_split"], resumed["seed"], resumed["augment_option"]
+        defaults = spec.training_for(dataset_name)
+    else:
+        if checkpoint.exists():
+            run = _checkpoint_run(checkpoint)
+            what = (f" ({_epochs_text(run['epochs_trained'])} of {run.get('epochs')} of {run.get('model')})"
+                    if run and run.get("epochs_trained") else "")
+            raise CLIError(f"{out} holds an unfinished run{what}: add --resume to continue it, or delete {checkpoint} "
+                           "to start again")
+        out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
+        dataset_name, ds = _resolve_training_dataset(args, spec)
+        defaults = spec.training_for(dataset_name)
+        epochs = defaults.epochs if args.epochs is None else args.epochs
+        batch_size = defaults.batch_size if args.batch_size is None else args.batch_size
+        lr = defaults.lr if args.lr is None else args.lr
+        optimizer_name = defaults.optimizer if args.optimizer is None else args.optimizer
+        validation_split = defaults.validation_split if args.validation_split is None else args.validation_split
+        seed = 0 if args.seed is None else args.seed
+        augment_option = bool(args.augment)
     if epochs < 1 or batch_size < 1:
         raise CLIError(f"--epochs and --batch-size must be at least 1 (got {epochs} and {batch_size})")
     if not 0.0 <= validation_split < 1.0:
@@ -280,42 +398,78 @@ def cmd_train(args: argparse.Namespace) -> int:
     if lr <= 0:
         raise CLIError(f"--lr must be positive, got {lr}")
 
-    model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, args.seed)
-    model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
-                  metrics=list(defaults.metrics))
+    model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, seed)
+    metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names}
+    history_before: dict[str, list[float]] = {}
+    seconds_before = 0.0
+    if resumed is not None:
+        from .io import load_model
+
+        fresh_shape = tuple(model.input_shape)
+        model = load_model(checkpoint)
+        if tuple(model.input_shape) != fresh_shape or not model.compiled:
+            raise CLIError(f"{checkpoint} holds a model for samples of shape {tuple(model.input_shape)}, but "
+                           f"{dataset_name!r} now gives {fresh_shape}; expected the run's own model")
+        history_before = {k: [float(v) for v in vs] for k, vs in dict(resumed.get("history") or {}).items()}
+        seconds_before = float(resumed.get("train_seconds") or 0.0)
+    else:
+        model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
+                      metrics=list(defaults.metrics))
     callbacks = defaults.make_callbacks(epochs, lr)  # the model's learning-rate schedule, if any
-    augment = None if args.augment else defaults.make_augment(args.seed)  # --augment: the usual crop and flip
-    augmented = bool(args.augment or augment is not None)
+    augment = None if augment_option else defaults.make_augment(seed)  # --augment: the usual crop and flip
+    augmented = bool(augment_option or augment is not None)
+    settings = {"model": args.model, "dataset": dataset_name, "limit": resumed["limit"] if resumed else args.limit,
+                "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer_name,
+                "validation_split": validation_split, "seed": seed, "augment_option": augment_option}
+    saver = _RunCheckpoint(checkpoint, metadata, settings, history_before, seconds_before)
+    callbacks.append(saver)  # last: the schedule has put 'lr' in the logs
+    done = model.epochs_trained
     _say(f"Training {args.model} on {dataset_name}: {len(x_train)} training samples, {len(x_test)} test samples, "
          f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g}"
-         + (f" ({defaults.schedule})" if callbacks else "")
+         + (f" ({defaults.schedule})" if len(callbacks) > 1 else "")
          + (f", validation split {validation_split:g}" if validation_split else "")
-         + (", augmented" if augmented else ""))
-    verbose = 0 if args.quiet else 1
-    start = time.perf_counter()
-    if augmented:
-        history = _fit_augmented(model, dataset_name, x_train, ds.y_train, epochs, batch_size,
-                                 validation_split, args.seed, verbose, augment, callbacks)
-    else:
-        history = model.fit(x_train, ds.y_train, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
-                            validation_split=validation_split, shuffle=True, verbose=verbose)
-    seconds = time.perf_counter() - start
-    _say(f"Trained in {seconds:.1f} s")
-
-    text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
-    metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names}
-    _save_model(model, out / "model.safetensors", metadata)
-    history_dict = {k: [float(v) for v in vs] for k, vs in _history_dict(history).items()}
-    run = {
-        "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
-        "optimizer": optimizer_name, "lr": lr, "validation_split": validation_split, "seed": args.seed,
-        "augment": augmented, "train_seconds": round(seconds, 3), "history": history_dict,
-        **{k: v for k, v in numbers.items() if k != "class_names"},
-    }
-    write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
-    write_atomic(out / "history.csv", _history_csv(history_dict))
-    write_atomic(out / "report.txt", text + "\n")
-    figures = [] if args.no_figures else _write_figures(model, history, x_test, ds.y_test, class_names, out)
+         + (", augmented" if augmented else "")
+         + (f"; resuming after {_epochs_text(done)}" if resumed is not None else ""))
+    resume_command = f"glassnet train {args.model} --out {shlex.quote(str(out))} --resume"
+    try:
+        verbose = 0 if args.quiet else 1
+        if done < epochs:
+            fit = dict(epochs=epochs, verbose=verbose, callbacks=callbacks, initial_epoch=done)
+            if augmented:
+                _fit_augmented(model, dataset_name, x_train, ds.y_train, batch_size, validation_split, seed, augment,
+                               **fit)
+            else:
+                model.fit(x_train, ds.y_train, batch_size=batch_size, validation_split=validation_split, shuffle=True,
+                          **fit)
+        seconds = saver.seconds()
+        _say(f"Trained in {seconds:.1f} s" + (" (all parts of the run)" if resumed is not None else ""))
+        history_dict = saver.history
+        text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
+        _save_model(model, out / "model.safetensors", metadata)
+        run = {
+            "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
+            "optimizer": optimizer_name, "lr": lr, "validation_split": validation_split, "seed": seed,
+            "augment": augmented, "train_seconds": round(seconds, 3), "history": history_dict,
+            **{k: v for k, v in numbers.items() if k != "class_names"},
+        }
+        write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
+        write_atomic(out / "history.csv", _history_csv(history_dict))
+        write_atomic(out / "report.txt", text + "\n")
+        figures = [] if args.no_figures else _write_figures(model, history_dict, x_test, ds.y_test, class_names, out)
+    except KeyboardInterrupt as error:
+        if sys.stdout.isatty():
+            print(file=sys.stdout, flush=True)  # end the progress bar's line
+        kept = (_checkpoint_run(checkpoint) or {}).get("epochs_trained", 0)  # what the file on disk holds
+        if saver.epoch is not None:
+            where = f"in epoch {saver.epoch + 1} of {epochs}"
+        elif model.epochs_trained < epochs:
+            where = f"before epoch {model.epochs_trained + 1} of {epochs}"
+        else:
+            where = "after the last epoch"
+        if not kept:
+            raise type(error)(f"{where}, before any epoch had finished: nothing was kept") from None
+        raise type(error)(f"{where}; {checkpoint} keeps {_epochs_text(kept)}; to resume: {resume_command}") from None
+    checkpoint.unlink(missing_ok=True)  # the run is finished: model.safetensors holds everything it held
     _say(f"Wrote {out}/: model.safetensors, history.json, history.csv, report.txt"
          + (f", {len(figures)} figure(s) ({', '.join(sorted(p.name for p in figures))})" if figures else ""))
     _say("")
@@ -330,10 +484,12 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     return values
 
 
-def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
-                   validation_split: float, seed: int | None, verbose: int, augment: Any = None,
-                   callbacks: list[Any] | None = None) -> Any:
-    """Fit on augmented batches (``augment``, else randomly cropped and, except for digits, mirrored); validation data stays as it is."""
+def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, batch_size: int,
+                   validation_split: float, seed: int | None, augment: Any = None, **fit: Any) -> Any:
+    """Fit on augmented batches (``augment``, else randomly cropped and, except for digits, mirrored); validation data stays as it is.
+
+    ``fit``: the other arguments of ``model.fit`` (epochs, initial_epoch, callbacks, verbose).
+    """
     from .data import DataLoader, default_augmentation
 
     if x.ndim != 4:
@@ -348,7 +504,7 @@ def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, 
     if augment is None:
         augment = default_augmentation(dataset_name, x.shape[1:], seed=seed)
     loader = DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, augment=augment)
-    return model.fit(loader, epochs=epochs, validation_data=validation_data, verbose=verbose, callbacks=callbacks)
+    return model.fit(loader, validation_data=validation_data, **fit)
 
 
 # ---------------------------------------------------------------------------------
@@ -535,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, help="learning rate (default: the model's)")
     p.add_argument("--optimizer", choices=["sgd", "adagrad", "rmsprop", "adam"],
                    help="optimizer (default: the model's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffling (default: 0)")
+    p.add_argument("--seed", type=int, help="random seed for weights and shuffling (default: 0)")
     p.add_argument("--validation-split", type=float, metavar="FRACTION",
                    help="fraction of the training set held out for validation (default: the model's)")
     p.add_argument("--augment", action="store_true",
@@ -545,6 +701,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use only the first N training and N/2 test samples (quick tries, tests)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--resume", action="store_true",
+                   help=f"continue the unfinished run in --out from its {CHECKPOINT_NAME} (written after every "
+                        "epoch, removed when the run finishes) up to --epochs (default: the number first asked for); "
+                        "the other settings come from the checkpoint")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="print the course's test report for a saved model",
@@ -619,13 +779,40 @@ def _short_dataset_message(error: BaseException) -> str | None:
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [CLIError, ValueError, KeyError, OSError]
+    errors: list[type[BaseException]] = [CLIError, ValueError, KeyError, OSError, MemoryError, OverflowError]
     try:
         from .data.errors import DatasetError
         errors.append(DatasetError)
     except ImportError:
         pass
     return tuple(errors)
+
+
+def _error_line(error: BaseException) -> str:
+    """What went wrong, in one line."""
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        message = f"{error.strerror}: {error.filename}"  # rather than "[Errno 2] No such file ..."
+    if isinstance(error, MemoryError):  # numpy: "Unable to allocate 7.28 TiB for an array with shape ..."
+        message = f"not enough memory: {message}" if message else "not enough memory"
+    return _short_dataset_message(error) or _one_line(str(message)) or type(error).__name__
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    """SIGTERM handler: unwind the main thread as Ctrl-C does (a second SIGTERM meanwhile is ignored)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the sub-command; SIGTERM becomes a Terminated exception while it runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return int(args.func(args) or EXIT_OK)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -636,20 +823,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     try:
-        return int(args.func(args) or EXIT_OK)
-    except KeyboardInterrupt:
-        print("glassnet: interrupted", file=sys.stderr)
-        return 130
+        return _run(args)
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (Terminated): the files being written are cleaned up
+        what = "terminated" if isinstance(error, Terminated) else "interrupted"
+        detail = str(error)
+        print(f"glassnet: {what}" + (f" {detail}" if detail else ""), file=sys.stderr, flush=True)
+        return EXIT_TERMINATED if isinstance(error, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:  # 'glassnet ... | head': the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
     except _expected_errors() as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        if isinstance(error, OSError) and error.filename and error.strerror:
-            message = f"{error.strerror}: {error.filename}"  # rather than "[Errno 2] No such file ..."
-        print(f"glassnet: error: {_short_dataset_message(error) or _one_line(str(message))}", file=sys.stderr)
+        print(f"glassnet: error: {_error_line(error)}", file=sys.stderr)
         return getattr(error, "status", EXIT_ERROR)
+
 
 if __name__ == "__main__":
     sys.exit(main())
