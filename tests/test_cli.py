@@ -155,6 +155,62 @@ def test_saved_model_against_a_dataset_with_other_classes(capsys, trained):
     assert_one_error_line(err, "5 outputs", "6 classes")
 
 
+def test_summary_of_a_model_file_with_a_huge_layer_is_one_line(capsys, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    from glassnet import io
+    from glassnet.layers import Dense, Flatten
+    from glassnet.model import Sequential
+
+    small = tmp_path / "small.safetensors"
+    Sequential([Flatten(), Dense(10)], input_shape=(1, 28, 28), seed=0).save(str(small))
+    metadata = io.read_header(small)[1]
+    architecture = json.loads(metadata["architecture"])
+    architecture["layers"][1]["config"]["units"] = 10**12  # 3 PB of weights
+    metadata["architecture"] = json.dumps(architecture)
+    tensors = load_file(str(small))
+    metadata["checksum"] = io._checksum(tensors)  # only the architecture is wrong
+    bomb = tmp_path / "bomb.safetensors"
+    save_file(tensors, str(bomb), metadata=metadata)
+    status, out, err = run(capsys, "summary", str(bomb))
+    assert status == 1 and out == ""
+    assert_one_error_line(err, "1,000,000,000,000")
+
+
+@pytest.mark.parametrize("error", [
+    MemoryError("Unable to allocate 7.28 TiB for an array with shape (1000000, 2000000) and data type float32"),
+    MemoryError(),
+    ValueError("Dense units=1,000,000,000,000 would have too many weights\nthe limit is 268,435,456"),
+], ids=["numpy-memory-error", "bare-memory-error", "value-error"])
+def test_out_of_memory_and_value_errors_are_one_line(capsys, monkeypatch, error):
+    def build(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(zoo, "build", build)
+    status, out, err = run(capsys, "summary", "vgg16")
+    assert status == 1 and out == ""
+    if isinstance(error, MemoryError):
+        assert_one_error_line(err, "not enough memory", str(error))
+    else:
+        assert_one_error_line(err, "Dense units=1,000,000,000,000", "the limit is 268,435,456")
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "eighty"])
+def test_demo_port_out_of_range_is_one_error_line(capsys, port):
+    status, out, err = run(capsys, "demo", "--port", port)
+    assert status == 2 and out == ""
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert len(errors) == 1, err  # argparse's usage line, then this one
+    assert errors[0].startswith("glassnet demo: error: argument --port: ")
+    assert port in errors[0] and "from 1 to 65535, or 0 for any free port" in errors[0]
+
+
+def test_demo_port_bounds_are_accepted():
+    parser = cli.build_parser()
+    assert [parser.parse_args(["demo", "--port", p]).port for p in ("0", "1", "65535")] == [0, 1, 65535]
+
+
 @pytest.mark.parametrize("argv", [
     ["train"],                                   # MODEL missing
     ["train", "lenet5", "--epochs", "0"],
