@@ -4,6 +4,7 @@ so a 1 GiB bomb is a 1 MB file); memory is measured with tracemalloc, never time
 from __future__ import annotations
 
 import gzip
+import tarfile
 import tracemalloc
 import zlib
 from contextlib import contextmanager
@@ -13,7 +14,16 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from glassnet.data import ChecksumError, DatasetError, load_mnist, read_idx, write_idx
+from glassnet.data import (
+    ChecksumError,
+    DatasetError,
+    load_cifar10,
+    load_mnist,
+    read_cifar10_binary,
+    read_idx,
+    write_idx,
+)
+from glassnet.data import cifar10 as cifar_module
 from glassnet.data import idx as idx_module
 from glassnet.data.mnist import FILE_STEMS
 
@@ -183,3 +193,142 @@ def test_real_mnist_train_images_read_within_their_own_size(data_dir):
         images = read_idx(path, ndim=3, tail_shape=(28, 28), sha256=MNIST.sha256["train-images-idx3-ubyte"])
     assert images.shape == (60000, 28, 28) and images.nbytes == 47040000
     assert memory["peak"] < 47040016 + 2 * MIB, f"peak {memory['peak']} bytes"
+
+
+# ---------------------------------------------------------------------------------
+# CIFAR-10 binary tarball
+# ---------------------------------------------------------------------------------
+def tar_header(name: str, size: int, kind: bytes = tarfile.REGTYPE) -> bytes:
+    """One 512-byte ustar header declaring ``size`` bytes for ``name`` (the data is up to the caller)."""
+    info = tarfile.TarInfo(name)
+    info.size, info.type = size, kind
+    return info.tobuf(format=tarfile.USTAR_FORMAT)
+
+
+def small_batches() -> list[bytes]:
+    """A tar entry (header + data + padding) for each of the six batch files, 3 records each."""
+    entries = []
+    for i, name in enumerate((*cifar_module.TRAIN_FILES, *cifar_module.TEST_FILES)):
+        data = bytes([i % 10]) * (3 * cifar_module.RECORD_BYTES)
+        pad = -len(data) % 512
+        entries.append(tar_header(f"cifar-10-batches-bin/{name}", len(data)) + data + bytes(pad))
+    return entries
+
+
+def write_tar_gz(path: Path, *entries: bytes) -> Path:
+    """A .tar.gz of the given raw tar blocks (possibly lying about their sizes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(b"".join(entries) + bytes(1024), mtime=0))
+    return path
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_batch_member_declaring_3_gib_is_refused_before_anything_is_written(tmp_path, verify):
+    archive = write_tar_gz(tmp_path / "cifar-10-binary.tar.gz",
+                           tar_header("cifar-10-batches-bin/data_batch_1.bin", 3 << 30) + bytes(1 << 16))
+    dest = tmp_path / "out"
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        cifar_module.extract_cifar10_archive(archive, dest, verify=verify)
+    message = str(info.value)
+    assert f"{archive}:cifar-10-batches-bin/data_batch_1.bin declares 3,221,225,472 bytes" in message
+    assert "30,730,000" in message and "nothing was extracted" in message
+    assert list(dest.iterdir()) == []
+    assert memory["peak"] < MIB
+
+
+def test_oversized_test_batch_after_good_ones_leaves_the_cache_empty(offline_data_env):
+    # verify=False (the loader's option for small files in the same format): still no oversized write.
+    folder = offline_data_env / "data" / "cifar-10"
+    write_tar_gz(folder / "cifar-10-binary.tar.gz", *small_batches()[:5],
+                 tar_header("cifar-10-batches-bin/test_batch.bin", 3 << 30) + bytes(1 << 16))
+    with pytest.raises(DatasetError, match=r"test_batch\.bin declares 3,221,225,472 bytes"):
+        load_cifar10(data_dir=offline_data_env / "data", verify=False)
+    extracted = offline_data_env / "cache" / "cifar-10" / "cifar-10-batches-bin"
+    assert list(extracted.iterdir()) == []  # not even the five good batches: no half-extraction
+
+
+@pytest.mark.parametrize("size, expected", [
+    (10001 * 3073, "a positive multiple of 3,073 bytes, at most 30,730,000"),
+    (3074, "a positive multiple of 3,073 bytes"),
+    (0, "a positive multiple of 3,073 bytes"),
+])
+def test_batch_member_size_must_be_whole_records_up_to_10000(tmp_path, size, expected):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", tar_header("cifar-10-batches-bin/data_batch_2.bin", size))
+    with pytest.raises(DatasetError, match=f"declares {size:,} bytes in its tar header; expected {expected}"):
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+
+
+def test_with_verify_a_batch_member_must_be_exactly_10000_records(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", *small_batches())
+    with pytest.raises(DatasetError, match=r"declares 9,219 bytes in its tar header; expected 30,730,000 bytes"):
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=True)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_meta_member_is_limited_to_a_few_kilobytes(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", tar_header("cifar-10-batches-bin/batches.meta.txt", 1 << 30))
+    with pytest.raises(DatasetError, match=r"batches\.meta\.txt declares 1,073,741,824 bytes.*at most 4,096"):
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+
+
+def test_other_member_over_the_archive_limit_is_refused_from_its_header(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", tar_header("cifar-10-batches-bin/readme.html", 3 << 30))
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+    assert "readme.html declares 3,221,225,472 bytes" in str(info.value)
+    assert f"limit of {cifar_module.MAX_TAR_BYTES:,} bytes" in str(info.value)
+    assert memory["peak"] < MIB
+
+
+def test_tar_stream_decompressing_past_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(cifar_module, "MAX_TAR_BYTES", MIB)
+    # Four members of 512 kB zeros (each allowed alone): 2 MB of tar from a 4 kB file.
+    junk = [tar_header(f"cifar-10-batches-bin/junk{i}", 512 * 1024) + bytes(512 * 1024) for i in range(4)]
+    archive = gzip_bomb(tmp_path / "a.tar.gz", b"".join(junk), 0)
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+    message = str(info.value)
+    assert str(archive) in message and "decompresses to more than the limit of 1,048,576 bytes" in message
+    assert memory["peak"] < MIB
+
+
+def test_oversized_extended_tar_header_is_refused_unread(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", tar_header("././@PaxHeader", 100 << 20, tarfile.XHDTYPE))
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+    assert "extended header" in str(info.value) and "104,857,600 bytes; expected at most 65,536" in str(info.value)
+    assert memory["peak"] < MIB
+
+
+def test_too_many_tar_entries_are_refused(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", *[tar_header(f"x{i}", 0) for i in range(100)])
+    with pytest.raises(DatasetError, match="holds more than 64 entries"):
+        cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+
+
+def test_archive_file_over_the_limit_is_refused_before_hashing(offline_data_env, monkeypatch):
+    monkeypatch.setattr(cifar_module, "MAX_TAR_BYTES", 100)
+    archive = write_tar_gz(offline_data_env / "data" / "cifar-10" / "cifar-10-binary.tar.gz", *small_batches())
+    with pytest.raises(DatasetError) as info:
+        load_cifar10(data_dir=offline_data_env / "data")
+    assert not isinstance(info.value, ChecksumError)
+    assert f"{archive} is {archive.stat().st_size:,} bytes, more than the limit of 100 bytes" in str(info.value)
+
+
+def test_batch_file_larger_than_the_format_allows_is_refused_unread(tmp_path):
+    path = tmp_path / "data_batch_1.bin"
+    with open(path, "wb") as out:
+        out.truncate(4 << 30)  # sparse: nothing is written
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        read_cifar10_binary(path, verify=False, hint="delete it")
+    assert f"{path} is 4,294,967,296 bytes" in str(info.value) and "at most 10,000 records" in str(info.value)
+    assert "30,730,000 bytes" in str(info.value) and "delete it" in str(info.value)
+    assert memory["peak"] < MIB
+
+
+def test_small_tarball_still_extracts_after_the_checks(tmp_path):
+    archive = write_tar_gz(tmp_path / "a.tar.gz", *small_batches())
+    dest = cifar_module.extract_cifar10_archive(archive, tmp_path / "out", verify=False)
+    assert sorted(p.name for p in dest.iterdir()) == sorted((*cifar_module.TRAIN_FILES, *cifar_module.TEST_FILES))
+    x, y = read_cifar10_binary(dest / "test_batch.bin", verify=False)
+    assert x.shape == (3, 3, 32, 32) and y.tolist() == [5, 5, 5]

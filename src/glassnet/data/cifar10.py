@@ -8,10 +8,15 @@ this module builds itself (no path from inside the archive is ever used).
 """
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
+import shutil
 import tarfile
+import tempfile
+import zlib
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import numpy as np
 
@@ -20,7 +25,6 @@ from .download import check_sha256, download as download_file, sha256_bytes, sha
 from .errors import DatasetError, DatasetNotFoundError, DownloadError
 from .paths import CACHE, Place, describe_places, downloads_allowed, how_to_supply, search_places
 from .transforms import to_unit_range
-from ..fileio import write_atomic
 
 FOLDER = "cifar-10"
 BATCH_FOLDER = "cifar-10-batches-bin"
@@ -40,6 +44,23 @@ FILE_SHA256 = {
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 RECORD_BYTES = 1 + 3 * 32 * 32
 RECORDS_PER_FILE = 10000
+BATCH_BYTES = RECORDS_PER_FILE * RECORD_BYTES
+"""30,730,000: the size of every official batch file, and the most any batch file may hold."""
+META_MAX_BYTES = 4096
+"""batches.meta.txt holds the ten class names (61 bytes in the official archive)."""
+MAX_TAR_BYTES = 256 * 1024 * 1024
+"""Most bytes read from the tarball, compressed or decompressed: 256 MiB. The official archive
+is 170,052,171 bytes and its tar about 184.4 MB (six batch files of 30,730,000 bytes)."""
+MAX_TAR_MEMBERS = 64
+"""Most archive entries read (the official archive has 9)."""
+MAX_TAR_HEADER_BYTES = 64 * 1024
+"""Largest extended tar header (pax, GNU long name) read: tarfile holds one whole in memory."""
+READ_CHUNK = 1 << 20
+
+
+def _fix(hint: str) -> str:
+    """The ' Fix: ...' sentence ending an error, or nothing."""
+    return f" Fix: {hint}." if hint else ""
 
 
 def parse_cifar10_binary(data: bytes, *, name: str = "CIFAR-10 data", hint: str = "") -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +96,12 @@ def read_cifar10_binary(
         paths = [paths]
     images, labels = [], []
     for path in map(Path, paths):
+        size = path.stat().st_size
+        if size > BATCH_BYTES:
+            raise DatasetError(
+                f"{path} is {size:,} bytes; a CIFAR-10 binary batch file holds at most {RECORDS_PER_FILE:,} "
+                f"records of {RECORD_BYTES:,} bytes = {BATCH_BYTES:,} bytes. It was not read.{_fix(hint)}"
+            )
         data = path.read_bytes()
         if verify and path.name in FILE_SHA256:
             check_sha256(sha256_bytes(data), FILE_SHA256[path.name], str(path), hint or "replace it with a good copy")
@@ -86,37 +113,138 @@ def read_cifar10_binary(
     return np.concatenate(images), np.concatenate(labels)
 
 
+class _BoundedReader:
+    """A read-only stream giving at most ``limit`` bytes of ``stream``; reading more is a DatasetError."""
+
+    def __init__(self, stream: BinaryIO, limit: int, what: str, hint: str):
+        self.stream, self.limit, self.what, self.hint, self.count = stream, limit, what, hint, 0
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes (all that is allowed if ``n`` < 0); the byte past the limit raises."""
+        room = self.limit + 1 - self.count
+        data = self.stream.read(room if n is None or n < 0 else min(n, room))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise DatasetError(
+                f"{self.what} decompresses to more than the limit of {self.limit:,} bytes "
+                f"(glassnet.data.cifar10.MAX_TAR_BYTES; the official tar is about 184.4 MB): it is not the "
+                f"CIFAR-10 binary archive, or a decompression bomb; nothing was extracted. Fix: {self.hint}."
+            )
+        return data
+
+
+class _RefusedHeader(Exception):
+    """A tar header refused before tarfile processes it (converted to a DatasetError naming the archive)."""
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """A TarInfo refusing an oversized extended header or a sparse entry before tarfile reads it into memory."""
+
+    def _proc_member(self, tar):  # tarfile's hook, called before an extended header's content is read
+        if self.type == tarfile.GNUTYPE_SPARSE:  # its chain of extension blocks is unbounded
+            raise _RefusedHeader(f"entry {self.name!r} is a GNU sparse file; the CIFAR-10 archive has none")
+        if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+                         tarfile.GNUTYPE_LONGLINK) and self.size > MAX_TAR_HEADER_BYTES:
+            raise _RefusedHeader(f"its extended header {self.name!r} (type {self.type!r}) declares "
+                                 f"{self.size:,} bytes; expected at most {MAX_TAR_HEADER_BYTES:,}")
+        return super()._proc_member(tar)
+
+
+def _member_size_problem(name: str, size: int, verify: bool) -> str | None:
+    """What is wrong with the size a tar header declares for member ``name``, or None."""
+    if name not in FILE_SHA256:
+        return None if size <= META_MAX_BYTES else f"at most {META_MAX_BYTES:,} bytes (the ten class names)"
+    if verify and size != BATCH_BYTES:
+        return f"{BATCH_BYTES:,} bytes ({RECORDS_PER_FILE:,} records of {RECORD_BYTES:,} bytes)"
+    if not 0 < size <= BATCH_BYTES or size % RECORD_BYTES:
+        return (f"a positive multiple of {RECORD_BYTES:,} bytes, at most {BATCH_BYTES:,} "
+                f"({RECORDS_PER_FILE:,} records of {RECORD_BYTES:,} bytes)")
+    return None
+
+
+def check_archive_size(archive: str | os.PathLike, hint: str) -> None:
+    """Raise DatasetError if the tarball's file is larger than ``MAX_TAR_BYTES`` (checked before hashing it)."""
+    size = os.path.getsize(archive)
+    if size > MAX_TAR_BYTES:
+        raise DatasetError(f"{archive} is {size:,} bytes, more than the limit of {MAX_TAR_BYTES:,} bytes "
+                           f"(glassnet.data.cifar10.MAX_TAR_BYTES; the official archive is 170,052,171 bytes). "
+                           f"Fix: {hint}.")
+
+
 def extract_cifar10_archive(archive: str | os.PathLike, dest: str | os.PathLike, *, verify: bool = True) -> Path:
     """Extract the six .bin files (and batches.meta.txt) of ``archive`` into ``dest``; return ``dest``.
 
     Only members named ``cifar-10-batches-bin/<expected name>`` that are regular files
     are read; everything else in the archive (including any ``..`` or absolute path) is
-    ignored. Each file is written under a temporary name and renamed when complete.
+    ignored. Each member's size, as its tar header declares it, is checked against the
+    CIFAR-10 binary format before any of it is read (exactly 30,730,000 bytes per batch
+    with ``verify``, a whole number of records up to that without), and at most
+    ``MAX_TAR_BYTES`` are decompressed. Files are extracted into a temporary folder inside
+    ``dest`` and moved into ``dest`` only when the whole archive has passed.
     """
     archive, dest = Path(archive), Path(dest)
     wanted = {f"{BATCH_FOLDER}/{n}": n for n in (*TRAIN_FILES, *TEST_FILES, "batches.meta.txt")}
     hint = f"delete {archive} and load again, or put the extracted .bin files in {dest}"
+    check_archive_size(archive, hint)
     dest.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
     found = set()
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
-            for member in tar:
-                name = wanted.get(member.name.removeprefix("./"))
-                if name is None or not member.isfile():
-                    continue
-                data = tar.extractfile(member).read()
-                if verify and name in FILE_SHA256:
-                    check_sha256(sha256_bytes(data), FILE_SHA256[name], f"{archive}:{member.name}", hint)
-                write_atomic(dest / name, data)
-                found.add(name)
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise DatasetError(f"{archive} could not be read as a .tar.gz ({type(exc).__name__}: {exc}); "
-                           f"it is truncated or corrupted. Fix: {hint}.") from exc
-    missing = [n for n in (*TRAIN_FILES, *TEST_FILES) if n not in found]
-    if missing:
-        raise DatasetError(f"{archive} lacks {', '.join(BATCH_FOLDER + '/' + m for m in missing)}; "
-                           f"expected the CIFAR-10 binary version. Fix: {hint}.")
+        try:
+            with open(archive, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped, \
+                    tarfile.open(fileobj=_BoundedReader(unzipped, MAX_TAR_BYTES, str(archive), hint),
+                                 mode="r|", tarinfo=_CheckedTarInfo) as tar:
+                for count, member in enumerate(tar, start=1):
+                    if count > MAX_TAR_MEMBERS:
+                        raise DatasetError(f"{archive} holds more than {MAX_TAR_MEMBERS} entries; the CIFAR-10 "
+                                           f"binary archive has 9. Nothing was extracted. Fix: {hint}.")
+                    name = wanted.get(member.name.removeprefix("./"))
+                    if name is None or not member.isfile():
+                        if member.size > MAX_TAR_BYTES:  # refused now, not after decompressing up to the limit
+                            raise DatasetError(
+                                f"{archive}:{member.name} declares {member.size:,} bytes in its tar header, more "
+                                f"than the limit of {MAX_TAR_BYTES:,} bytes for the whole archive (glassnet.data."
+                                f"cifar10.MAX_TAR_BYTES); nothing was extracted. Fix: {hint}."
+                            )
+                        continue
+                    problem = _member_size_problem(name, member.size, verify)
+                    if problem is not None:
+                        raise DatasetError(
+                            f"{archive}:{member.name} declares {member.size:,} bytes in its tar header; expected "
+                            f"{problem}. The archive is corrupted, not CIFAR-10 binary, or hostile; nothing "
+                            f"was extracted. Fix: {hint}."
+                        )
+                    _extract_member(tar.extractfile(member), staging / name,
+                                    FILE_SHA256.get(name) if verify else None, f"{archive}:{member.name}", hint)
+                    found.add(name)
+        except _RefusedHeader as exc:
+            raise DatasetError(f"{archive}: {exc}. The archive is corrupted or hostile; nothing was extracted. "
+                               f"Fix: {hint}.") from None
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            raise DatasetError(f"{archive} could not be read as a .tar.gz ({type(exc).__name__}: {exc}); "
+                               f"it is truncated or corrupted. Fix: {hint}.") from exc
+        missing = [n for n in (*TRAIN_FILES, *TEST_FILES) if n not in found]
+        if missing:
+            raise DatasetError(f"{archive} lacks {', '.join(BATCH_FOLDER + '/' + m for m in missing)}; "
+                               f"expected the CIFAR-10 binary version. Fix: {hint}.")
+        for name in found:
+            os.replace(staging / name, dest / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def _extract_member(source: BinaryIO, target: Path, sha256: str | None, what: str, hint: str) -> None:
+    """Copy one archive member to ``target`` in chunks, checking its SHA-256 if given, and flush it to disk."""
+    digest = hashlib.sha256()
+    with open(target, "wb") as out:
+        for chunk in iter(lambda: source.read(READ_CHUNK), b""):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    if sha256 is not None:
+        check_sha256(digest.hexdigest(), sha256, what, hint)
 
 
 def _bins_in(folder: Path) -> Path | None:
@@ -147,6 +275,7 @@ def locate_cifar10(
     for place in places:
         archive = place.folder / ARCHIVE
         if archive.is_file():
+            check_archive_size(archive, place.fix_hint(archive))
             if verify:
                 check_sha256(sha256_file(archive), ARCHIVE_SHA256, str(archive), place.fix_hint(archive))
             return extract_cifar10_archive(archive, extracted, verify=verify), cache
@@ -155,7 +284,7 @@ def locate_cifar10(
         urls = [(m if m.endswith("/") else m + "/") + ARCHIVE for m in (mirrors or MIRRORS)]
         try:
             archive = download_file(urls, cache.folder / ARCHIVE, sha256=ARCHIVE_SHA256 if verify else None,
-                                    timeout=timeout, quiet=False)
+                                    timeout=timeout, quiet=False, max_bytes=MAX_TAR_BYTES)
             return extract_cifar10_archive(archive, extracted, verify=verify), cache
         except DownloadError as exc:
             attempt = str(exc)
