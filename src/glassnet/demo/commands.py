@@ -14,6 +14,18 @@ from .samples import Samples, load_samples
 DEFAULT_PORT = 8000
 
 
+def _port_number(text: str) -> int:
+    """The --port value: a TCP port, 1 to 65535, or 0 for any free port (argparse reports anything else)."""
+    expected = "expected a port number from 1 to 65535, or 0 for any free port"
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; {expected}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; {expected}")
+    return port
+
+
 def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``demo`` sub-command to an argparse ``subparsers`` object; returns its parser."""
     parser = subparsers.add_parser(
@@ -28,7 +40,7 @@ def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 exposes it "
                              "to your network)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=_port_number, default=DEFAULT_PORT,
                         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--samples", metavar="FILE_OR_DATASET",
                         help="sample images for the page's buttons: a samples .safetensors file (tensors images "
