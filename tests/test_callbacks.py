@@ -169,42 +169,76 @@ def test_model_checkpoint_every_epoch_with_a_formatted_name(tmp_path):
 # ---------------------------------------------------------------------------------
 # TerminateOnNaN
 # ---------------------------------------------------------------------------------
-def test_terminate_on_nan_stops_naming_the_epoch_and_batch():
+class Poison(callbacks.Callback):
+    """Turns the weights of the first Dense layer into NaN before batch `batch` of epoch `epoch` (0-based)."""
+
+    def __init__(self, epoch: int, batch: int):
+        super().__init__()
+        self.at = (epoch, batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            self.model.layers[1].params["W"][...] = np.nan
+
+
+class StepLog(callbacks.Callback):
+    """Keeps a copy of the weights and optimizer state after every batch (put it before TerminateOnNaN)."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def on_batch_end(self, batch, logs=None):
+        self.steps.append((self.model.get_weights(), self.model.optimizer.state_dict()))
+
+
+def test_terminate_on_nan_stops_naming_the_epoch_and_batch_and_keeps_the_last_good_weights():
     x, y = blobs(40)
-
-    class Poison(callbacks.Callback):
-        """Turns the weights into NaN before batch 3 of epoch 2 (1-based)."""
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_batch_begin(self, batch, logs=None):
-            if self.epoch == 1 and batch == 2:
-                self.model.layers[1].params["W"][...] = np.nan
-
     out = stdio.StringIO()
     nan = callbacks.TerminateOnNaN(stream=out)
-    batches = []
+    batches, log = [], StepLog()
 
     class Count(callbacks.Callback):
         def on_batch_end(self, batch, logs=None):
             batches.append(batch)
 
-    history = make_model().fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[Poison(), nan, Count()])
+    model = make_model()
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[Poison(1, 2), log, nan, Count()])
     assert nan.stopped_at == (1, 2)
     assert "epoch 2, batch 3" in out.getvalue() and "nan" in out.getvalue()
+    assert "last good step (epoch 2, batch 2)" in out.getvalue()
     assert len(history.epoch) == 2 and math.isnan(history.history["loss"][1])
     assert batches == [0, 1, 2, 3, 4, 0, 1, 2]  # training stopped right after the bad batch
+    # The weights and Adam's state of the step before the bad one (the 7th step), not the NaN ones.
+    weights, state = log.steps[6]
+    assert same(model.get_weights(), weights) and not np.isnan(model.get_weights()[0]).any()
+    assert model.optimizer.state_dict().keys() == state.keys()
+    assert same(list(model.optimizer.state_dict().values()), list(state.values()))
+    assert int(model.optimizer.state["1.W"]["step"]) == 7
+    assert model.epochs_trained == 1  # the cut-short second epoch is not counted
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_terminate_on_nan_in_the_last_batch_of_an_epoch_does_not_count_that_epoch():
+    x, y = blobs(40)
+    model = make_model()
+    nan = callbacks.TerminateOnNaN(stream=stdio.StringIO())
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[Poison(0, 4), nan])
+    assert nan.stopped_at == (0, 4) and len(history.epoch) == 1
+    assert model.epochs_trained == 0 and int(model.optimizer.state["1.W"]["step"]) == 4
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow TerminateOnNaN is there to catch
 def test_terminate_on_nan_prints_to_stdout_by_default(capsys):
     x, y = blobs(20)
-    x[5] = np.inf  # a bad sample in batch 2 (batch_size 4, no shuffling)
-    model = make_model()
+    model = make_model(lr=1e30)  # Adam moves each weight by about lr: the second batch overflows
     model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
-    assert "invalid loss (nan) at epoch 1, batch 2" in capsys.readouterr().out
-    assert model.epochs_trained == 1
+    printed = capsys.readouterr().out
+    assert "invalid loss (" in printed and "at epoch 1, batch 2" in printed
+    assert "not counted in epochs_trained (now 0)" in printed
+    assert model.epochs_trained == 0 and np.isfinite(np.concatenate([w.ravel() for w in model.get_weights()])).all()
 
 
 # ---------------------------------------------------------------------------------

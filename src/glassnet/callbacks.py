@@ -4,14 +4,16 @@ The training loop calls, in this order::
 
     on_train_begin()
     for each epoch:   on_epoch_begin(epoch)
-        for each batch:   on_batch_end(batch, logs)      # running means so far
+        for each batch:   on_batch_begin(batch), the step, on_batch_end(batch, logs)   # running means so far
         on_epoch_end(epoch, logs)                         # loss, accuracy, val_loss, ...
     on_train_end()
 
 ``epoch`` and ``batch`` count from 0 (messages show them from 1, as Keras does).
 A callback reaches the model through ``self.model`` and stops training by setting
-``self.model.stop_training = True``. ``self.params`` holds epochs, steps,
-batch_size, samples, verbose and the list of log keys ("metrics").
+``self.model.stop_training = True``. Set in a batch hook, it cuts the epoch short:
+``on_epoch_end`` still gets the logs of the batches run, but ``model.epochs_trained``
+does not count that epoch. ``self.params`` holds epochs, steps, batch_size, samples,
+verbose and the list of log keys ("metrics").
 """
 from __future__ import annotations
 
@@ -350,7 +352,15 @@ class ModelCheckpoint(_Monitor):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as the loss becomes NaN or infinite, saying at which epoch and batch."""
+    """Stop training at the first NaN or infinite loss (or weight), and keep the weights of the last good step.
+
+    Unlike Keras's, which stops after the bad update is applied, this callback keeps a
+    copy of the weights (params and buffers) and of the optimizer state after every
+    good step, and puts it back when a step goes wrong: the model ends as it was after
+    the last step whose loss was finite. The epoch it stopped in is cut short, so
+    ``model.epochs_trained`` does not count it. The copy costs memory the size of the
+    weights and optimizer state, and one copy per step, only while this callback is used.
+    """
 
     def __init__(self, stream: TextIO | None = None):
         super().__init__()
@@ -361,22 +371,60 @@ class TerminateOnNaN(Callback):
 
     def on_train_begin(self, logs=None) -> None:
         self.message, self.stopped_at, self.epoch = None, None, 0
+        self._good: tuple[list[np.ndarray], dict[str, np.ndarray]] | None = None
+        self._good_step: tuple[int, int] | None = None  # (epoch, batch) of the copy; None: from before this fit
+        if self.model.built:
+            self._keep()
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self.epoch = epoch
 
+    def on_batch_begin(self, batch, logs=None) -> None:
+        if self._good is None:  # the model is built by now, even when fit builds it from the first batch
+            self._keep()
+
+    def _keep(self) -> None:
+        self._good = (self.model.get_weights(), self.model.optimizer.state_dict())
+
     def on_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
-            self.stopped_at = (self.epoch, batch)
-            self.message = (
-                f"TerminateOnNaN: invalid loss ({loss}) at epoch {self.epoch + 1}, batch {batch + 1}; "
-                "terminating training (try a smaller learning rate, or check the data for NaN/inf)"
-            )
-            stream = self.stream if self.stream is not None else sys.stdout
-            stream.write("\n" + self.message + "\n")
-            stream.flush()
-            self.model.stop_training = True
+            problem = f"invalid loss ({loss})"
+        else:  # a finite loss can still give an update that overflows
+            problem = self._non_finite_weight()
+            if problem is None:
+                self._keep()
+                self._good_step = (self.epoch, batch)
+                return
+        weights, optimizer_state = self._good
+        self.model.set_weights(weights)
+        self.model.optimizer.load_state_dict(optimizer_state)
+        self.stopped_at = (self.epoch, batch)
+        if self._good_step is None:
+            kept = "the weights it had before this fit"
+        else:
+            kept = f"the weights of its last good step (epoch {self._good_step[0] + 1}, batch {self._good_step[1] + 1})"
+        self.message = (
+            f"TerminateOnNaN: {problem} at epoch {self.epoch + 1}, batch {batch + 1}; terminating training. "
+            f"The model keeps {kept} and its optimizer state; epoch {self.epoch + 1} is not counted in "
+            f"epochs_trained (now {self.model.epochs_trained}). Try a smaller learning rate, or check the data"
+        )
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write("\n" + self.message + "\n")
+        stream.flush()
+        self.model.stop_training = True
+
+    def _non_finite_weight(self) -> str | None:
+        """What went wrong with the first NaN or inf weight (params and buffers), or None when all are finite."""
+        from .training import first_non_finite  # training imports this module
+
+        for layer in self.model.layers:
+            for store in (layer.params, layer.buffers):
+                for key, value in store.items():
+                    found = first_non_finite(value)
+                    if found is not None:
+                        return f"weight {key!r} of {layer.describe()} became {found[1]} in the update"
+        return None
 
 
 def _check_lr(lr: Any, who: str) -> float:

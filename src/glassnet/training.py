@@ -1,14 +1,16 @@
 """The training loop behind ``Sequential.fit`` / ``evaluate`` / ``predict``.
 
 Everything the user passes is checked before the first weight changes (lengths,
-label range, shapes, batch size, empty data), so bad input never leaves a
-half-trained model. Data is converted to float32 one batch at a time: a uint8 or
-float64 dataset is never copied whole, and ``predict`` holds one batch of
-activations at a time whatever the number of images.
+label range, shapes, batch size, empty data, NaN or inf values), so bad input
+never leaves a half-trained model. Data is converted to float32 one batch at a
+time: a uint8 or float64 dataset is never copied whole (the NaN check, too, reads
+a few MB at a time), and ``predict`` holds one batch of activations at a time
+whatever the number of images. A DataLoader's batches are checked as they come.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -18,7 +20,7 @@ from . import parallel
 from .backend import DTYPE
 from .callbacks import CallbackList, History, ProgressBar, default_callbacks
 
-__all__ = ["fit", "evaluate", "predict", "ArraySource", "LoaderSource", "check_batch_size"]
+__all__ = ["fit", "evaluate", "predict", "ArraySource", "LoaderSource", "check_batch_size", "first_non_finite"]
 
 
 # ---------------------------------------------------------------------------------
@@ -43,17 +45,23 @@ class ArraySource:
 class LoaderSource:
     """Batches from a glassnet DataLoader (anything iterable yielding (x, y) or x, with a length)."""
 
-    def __init__(self, loader: Any):
-        self.loader = loader
+    def __init__(self, loader: Any, who: str = "fit"):
+        self.loader, self.who = loader, who
         self.steps = len(loader)
         self.num_samples = getattr(loader, "num_samples", None)
         self.batch_size = getattr(loader, "batch_size", None)
 
     def batches(self, order: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        """Yield (x batch as float32, y batch or None) as the loader gives them."""
-        for item in self.loader:
+        """Yield (x batch as float32, y batch or None) as the loader gives them, refusing NaN or inf in either."""
+        for batch, item in enumerate(self.loader):
             xb, yb = item if isinstance(item, (tuple, list)) else (item, None)
-            yield np.asarray(xb, dtype=DTYPE), yb
+            xb = np.asarray(xb, dtype=DTYPE)
+            # Checked here rather than up front: a loader may compute its batches (augmentation).
+            where = f"batch {batch + 1} of {self.steps} from the DataLoader"
+            check_finite(xb, self.who, "xb", where=where)
+            if yb is not None:
+                check_finite(np.asarray(yb), self.who, "yb", where=where)
+            yield xb, yb
 
 
 def is_loader(x: Any) -> bool:
@@ -74,7 +82,53 @@ def check_batch_size(batch_size: Any) -> int:
 # ---------------------------------------------------------------------------------
 # Checking the data before training
 # ---------------------------------------------------------------------------------
-def check_targets(model: Any, y: Any, n: int, what: str = "y") -> np.ndarray:
+CHECK_BYTES = 4 << 20
+"""The NaN check reads this many bytes of data at a time, so it needs about as little memory."""
+
+
+def first_non_finite(a: np.ndarray) -> tuple[tuple[int, ...], float] | None:
+    """(index, value) of the first NaN or ±inf in a (N, ...) once cast to float32, or None; reads a few MB at a time."""
+    if not np.issubdtype(a.dtype, np.floating):
+        return None  # integers and booleans are always finite, in float32 too
+    if a.ndim == 0:
+        a = a.reshape(1)
+    itemsize = max(a.itemsize, np.dtype(DTYPE).itemsize)  # float16 chunks are copied to float32
+    rows = max(1, CHECK_BYTES // max(1, itemsize * math.prod(a.shape[1:])))
+    for start in range(0, a.shape[0], rows):
+        chunk = a[start:start + rows]
+        with np.errstate(over="ignore"):  # 1e300 in float64 becomes inf in float32: that is what we look for
+            finite = np.isfinite(chunk.astype(DTYPE, copy=False))
+        if not finite.all():
+            first = np.unravel_index(int(np.argmin(finite)), chunk.shape)  # argmin: the first False
+            index = (start + int(first[0]), *map(int, first[1:]))
+            return index, float(chunk[first])
+    return None
+
+
+def check_finite(a: np.ndarray, who: str, name: str, offset: int = 0, where: str = "") -> None:
+    """A ValueError naming ``name``, the first bad sample and its value if a (N, ...) holds NaN or ±inf.
+
+    ``offset`` is added to the sample index (a part of a larger array); ``where`` says
+    which batch ``a`` is, when it is one batch rather than the whole dataset.
+    """
+    found = first_non_finite(a)
+    if found is None:
+        return
+    index, value = found
+    index = (index[0] + offset, *index[1:])
+    cell = f"{name}[{', '.join(map(str, index))}]"
+    shown = f"{value}" if not math.isfinite(value) else f"{value:g}, which is inf in float32 (the model's type)"
+    if where:
+        place, hint = f"sample {index[0]} of {where}", "Check the data the loader reads and what it computes from it"
+    else:
+        place, hint = f"sample {index[0]}", f"Find the bad samples with ~np.isfinite({name}).reshape(len({name}), -1).all(axis=1)"
+    raise ValueError(
+        f"{who}: {cell} is {shown} ({place}); expected finite numbers only: one NaN or inf makes every weight "
+        f"NaN after a single step. {hint}"
+    )
+
+
+def check_targets(model: Any, y: Any, n: int, what: str = "y", who: str = "fit", offset: int = 0) -> np.ndarray:
     """y as an array of n targets the model's loss accepts, or a ValueError naming what is wrong."""
     y = np.asarray(y)
     if y.ndim == 0:
@@ -83,6 +137,7 @@ def check_targets(model: Any, y: Any, n: int, what: str = "y") -> np.ndarray:
         raise ValueError(f"x has {n} samples but {what} has {y.shape[0]}; expected one label per sample")
     if not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
         raise ValueError(f"{what} must hold numbers (class indices or one-hot rows); got dtype {y.dtype}")
+    check_finite(y, who, what, offset)
     out = model.output_shape
     loss = model.loss
     if isinstance(loss, losses_module.CrossEntropy):
@@ -117,8 +172,14 @@ def check_targets(model: Any, y: Any, n: int, what: str = "y") -> np.ndarray:
     return y
 
 
-def prepare_arrays(model: Any, x: Any, y: Any, who: str, what: str = "y") -> tuple[np.ndarray, np.ndarray | None]:
-    """Check x (N, *input_shape) and, if given, y; build the model from x if needed."""
+def prepare_arrays(
+    model: Any, x: Any, y: Any, who: str, what: str = "y", x_name: str = "x", offset: int = 0
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check x (N, *input_shape) and, if given, y; build the model from x if needed.
+
+    ``x_name`` and ``what`` name x and y in messages; ``offset`` is the index of x's first
+    sample in the array the user passed (the validation part of ``validation_split``).
+    """
     x = np.asarray(x)
     if x.ndim == 0 or x.shape[0] == 0:
         raise ValueError(f"{who}: the dataset is empty (x has shape {tuple(x.shape)}); expected at least one sample")
@@ -127,12 +188,14 @@ def prepare_arrays(model: Any, x: Any, y: Any, who: str, what: str = "y") -> tup
             raise ValueError(f"{who}: model {model.name!r} has no layers; add some with model.add(layer)")
         model.build((1,) if x.ndim == 1 else x.shape[1:])
     x = model._check_input(x, who)
+    check_finite(x, who, x_name, offset)
     if y is not None:
-        y = check_targets(model, y, x.shape[0], what)
+        y = check_targets(model, y, x.shape[0], what, who, offset)
     return x, y
 
 
-def _source(model: Any, x: Any, y: Any, batch_size: int, who: str, what: str = "y"):
+def _source(model: Any, x: Any, y: Any, batch_size: int, who: str, what: str = "y", x_name: str = "x",
+            offset: int = 0):
     """An ArraySource or LoaderSource after checking the data."""
     if is_loader(x):
         if y is not None:
@@ -141,11 +204,11 @@ def _source(model: Any, x: Any, y: Any, batch_size: int, who: str, what: str = "
             raise ValueError(f"{who}: the DataLoader is empty (0 batches); expected at least one sample")
         data_x, data_y = getattr(x, "x", None), getattr(x, "y", None)
         if isinstance(data_x, np.ndarray):
-            prepare_arrays(model, data_x, data_y, who, what)
-        return LoaderSource(x)
+            prepare_arrays(model, data_x, data_y, who, "loader.y", "loader.x")
+        return LoaderSource(x, who)
     if y is None:
         raise ValueError(f"{who}: y (the labels) is missing; pass fit(x, y, ...) or a DataLoader as x")
-    x, y = prepare_arrays(model, x, y, who, what)
+    x, y = prepare_arrays(model, x, y, who, what, x_name, offset)
     return ArraySource(x, y, batch_size)
 
 
@@ -321,6 +384,7 @@ def fit(
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    check_epochs(int(epochs), int(initial_epoch))
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0 (quiet), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}")
     if not (isinstance(validation_split, (int, float)) and 0.0 <= validation_split < 1.0):
@@ -347,7 +411,8 @@ def fit(
                              f"{split_at} for training and {x_all.shape[0] - split_at} for validation; "
                              "expected at least one of each")
         x, y = x_all[:split_at], y_all[:split_at]
-        val_source = _source(model, x_all[split_at:], y_all[split_at:], batch_size, "fit validation_split")
+        val_source = _source(model, x_all[split_at:], y_all[split_at:], batch_size, "fit validation_split",
+                             offset=split_at)
     train_source = _source(model, x, y, batch_size, "fit")
     if validation_data is not None:
         if is_loader(validation_data):
@@ -356,7 +421,7 @@ def fit(
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise ValueError("validation_data must be a pair (x_val, y_val) or a DataLoader")
             val_source = _source(model, validation_data[0], validation_data[1], batch_size,
-                                 "fit validation_data", "y_val")
+                                 "fit validation_data", "y_val", "x_val")
 
     trunk, loss_fn = model.training_plan()
     metric_names = [name for name, _ in model.metrics]
@@ -383,9 +448,28 @@ def fit(
     return history
 
 
+def check_epochs(epochs: int, initial_epoch: int) -> None:
+    """ValueError when ``fit`` would train no epoch because epochs < initial_epoch; a warning when they are equal."""
+    # Keras's convention, kept so that Keras code runs unchanged; Keras itself says nothing.
+    convention = (f"as in Keras, epochs is the index of the last epoch, not a count: fit trains epochs "
+                  f"initial_epoch+1 .. epochs. To train N more epochs after initial_epoch={initial_epoch}, "
+                  f"pass epochs={initial_epoch}+N")
+    if epochs < initial_epoch:
+        raise ValueError(f"fit(epochs={epochs}, initial_epoch={initial_epoch}) would train no epoch: {convention}")
+    if epochs == initial_epoch:  # legitimate when a resume script finds the training already done
+        warnings.warn(f"fit(epochs={epochs}, initial_epoch={initial_epoch}) trains no epoch: {convention}",
+                      stacklevel=4)
+
+
 def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_names, sliced, initial_epoch, epochs,
                 shuffle) -> None:
-    """The epochs of ``fit``, from on_train_begin to on_train_end."""
+    """The epochs of ``fit``, from on_train_begin to on_train_end.
+
+    An epoch that a callback stops from a batch hook (TerminateOnNaN, or any callback
+    setting ``model.stop_training`` in ``on_batch_begin`` / ``on_batch_end``) is cut short:
+    its logs still reach ``on_epoch_end`` (and History), but ``model.epochs_trained`` does
+    not count it, so a resumed ``fit`` starts that epoch again from its beginning.
+    """
     hooks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         _seed_layer_generators(model)
@@ -395,6 +479,7 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
         hooks.on_epoch_begin(epoch)
         order = _shuffle_order(model, train_source.num_samples) if (shuffle and isinstance(train_source, ArraySource)) else None
         totals = _Totals(metric_names)
+        cut_short = False
         for batch, (xb, yb) in enumerate(train_source.batches(order)):
             if yb is None:
                 raise ValueError("fit: the DataLoader yields no labels; build it as DataLoader(x, y, ...)")
@@ -408,11 +493,13 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
             totals.add(xb.shape[0], values)
             hooks.on_batch_end(batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
             if model.stop_training:
+                cut_short = True
                 break
         logs = totals.means()
         if val_source is not None:
             logs.update({"val_" + key: value for key, value in _evaluate_source(model, val_source, trunk, loss_fn, sliced).items()})
-        model.epochs_trained += 1
+        if not cut_short:
+            model.epochs_trained += 1
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
@@ -440,7 +527,7 @@ def predict(model: Any, x: Any, *, batch_size: int = 128, verbose: int = 0) -> n
     stack, sliced = _threads()
     with stack:
         if is_loader(x):
-            parts = [model_forward(model, xb, sliced) for xb, _ in LoaderSource(x).batches()]
+            parts = [model_forward(model, xb, sliced) for xb, _ in LoaderSource(x, "predict").batches()]
             if not parts:
                 raise ValueError("predict: the DataLoader is empty; expected at least one sample")
             return np.concatenate(parts)
