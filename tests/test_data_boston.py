@@ -78,3 +78,26 @@ def test_other_values_fail_the_checksum(offline_data_env):
 def test_not_found_offline(offline_data_env):
     with pytest.raises(DatasetNotFoundError, match="boston_house_prices.csv"):
         load_boston(data_dir=offline_data_env / "none")
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity", "1e999", "3.5e38"])
+def test_non_finite_or_float32_overflowing_value_is_refused_even_without_verify(offline_data_env, text):
+    path = offline_data_env / "data" / "boston" / "boston_house_prices.csv"
+    write_csv(path, table())
+    lines = path.read_text().splitlines()
+    fields = lines[11].split(",")
+    fields[2] = text  # line 12 = header + 11th data row; column 3 is INDUS
+    lines[11] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DatasetError) as info:
+        load_boston(data_dir=offline_data_env / "data", verify=False)
+    message = str(info.value)
+    assert str(path) in message and "line 12 (data row 11), column 3 (INDUS)" in message
+    assert f"is {text!r}; expected a finite number a float32 can hold" in message
+
+
+def test_largest_float32_value_is_accepted():
+    values = table(2)
+    values[0, 13] = float(np.finfo(np.float32).max)
+    body = "\n".join(",".join(repr(float(v)) for v in row) for row in values)
+    np.testing.assert_array_equal(parse_boston_csv(HEADER + "\n" + body), values)

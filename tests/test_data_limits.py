@@ -332,3 +332,22 @@ def test_small_tarball_still_extracts_after_the_checks(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == sorted((*cifar_module.TRAIN_FILES, *cifar_module.TEST_FILES))
     x, y = read_cifar10_binary(dest / "test_batch.bin", verify=False)
     assert x.shape == (3, 3, 32, 32) and y.tolist() == [5, 5, 5]
+
+
+# ---------------------------------------------------------------------------------
+# Boston housing
+# ---------------------------------------------------------------------------------
+def test_boston_csv_over_the_limit_is_refused_unread(offline_data_env):
+    from glassnet.data import load_boston
+
+    path = offline_data_env / "data" / "boston" / "boston_house_prices.csv"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as out:
+        out.write(b"CRIM,ZN\n")
+        out.truncate(1 << 30)  # sparse 1 GiB
+    with traced() as memory, pytest.raises(DatasetError) as info:
+        load_boston(data_dir=offline_data_env / "data", verify=False)
+    message = str(info.value)
+    assert f"{path} is 1,073,741,824 bytes, more than the limit of 1,048,576 bytes" in message
+    assert "GLASSNET_DATA_DIR" in message
+    assert memory["peak"] < MIB

@@ -10,6 +10,7 @@ the course's copy) or two (scikit-learn's, whose first line is ``506,13,...``) b
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Sequence
@@ -30,10 +31,17 @@ N_ROWS = 506
 VALUES_SHA256 = "832e894115c56dd24ec63848d4a3d9bd921d268d0be1bee2a8f4ee5ea318f5f7"
 """SHA-256 of the (506, 14) table as little-endian float64, in the original row order."""
 MIRRORS = ("https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.1.3/sklearn/datasets/data/",)
+MAX_CSV_BYTES = 1024 * 1024
+"""Largest CSV file read: 1 MiB (the real one is 35,230 bytes; 506 rows of 14 numbers cannot need more)."""
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Largest magnitude a value may have: the dataset is returned as float32."""
 
 
 def parse_boston_csv(text: str, *, name: str = "Boston CSV", hint: str = "") -> np.ndarray:
-    """CSV text -> (506, 14) float64 table (13 features then MEDV); header lines are skipped."""
+    """CSV text -> (506, 14) float64 table (13 features then MEDV); header lines are skipped.
+
+    Every value must be finite and within float32's range, whatever ``verify`` the caller uses.
+    """
     fix = f" Fix: {hint}." if hint else ""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -51,6 +59,14 @@ def parse_boston_csv(text: str, *, name: str = "Boston CSV", hint: str = "") -> 
                 continue
             raise DatasetError(f"{name} line {number} has {len(values)} fields; expected 14 "
                                f"(13 features + MEDV).{fix}")
+        for column, value in enumerate(values):
+            if not (math.isfinite(value) and abs(value) <= FLOAT32_MAX):
+                column_name = (*FEATURE_NAMES, TARGET_NAME)[column]
+                raise DatasetError(
+                    f"{name} line {number} (data row {len(rows) + 1}), column {column + 1} ({column_name}) "
+                    f"is {fields[column].strip()!r}; expected a finite number a float32 can hold "
+                    f"(|x| <= {FLOAT32_MAX:.7g}).{fix}"
+                )
         rows.append(values)
     if len(rows) != N_ROWS:
         raise DatasetError(f"{name} has {len(rows)} data rows; expected {N_ROWS} (it is truncated or not "
@@ -66,6 +82,11 @@ def values_sha256(table: np.ndarray) -> str:
 def read_boston_csv(path: str | os.PathLike, *, verify: bool = True, hint: str = "") -> np.ndarray:
     """Read and check the CSV file -> (506, 14) float64 table in the original row order."""
     path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DatasetError(f"{path} is {size:,} bytes, more than the limit of {MAX_CSV_BYTES:,} bytes "
+                           f"(glassnet.data.boston.MAX_CSV_BYTES; the real file is 35,230 bytes): it is not the "
+                           f"Boston housing table. It was not read. Fix: {hint}.")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -108,7 +129,7 @@ def load_boston(
         if downloads_allowed(download):
             urls = [(m if m.endswith("/") else m + "/") + FILE for m in (mirrors or MIRRORS)]
             try:
-                path = download_file(urls, cache.folder / FILE, timeout=timeout, quiet=False,
+                path = download_file(urls, cache.folder / FILE, timeout=timeout, quiet=False, max_bytes=MAX_CSV_BYTES,
                                      check=lambda p: read_boston_csv(p, verify=verify, hint="bad mirror"))
                 found = (path, cache)
             except DownloadError as exc:
