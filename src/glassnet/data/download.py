@@ -51,7 +51,7 @@ def check_sha256(actual: str, expected: str, what: str, hint: str) -> None:
 
 def _fetch(url: str, tmp: Path, timeout: float, chunk_size: int, progress: ProgressHook | None,
            max_bytes: int | None = None) -> None:
-    """Stream ``url`` into ``tmp``; raise DownloadError when the body is shorter than announced or over ``max_bytes``."""
+    """Stream ``url`` into ``tmp``; raise DownloadError when the body is shorter than announced or over max_bytes."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as out:
         length = response.headers.get("Content-Length")
