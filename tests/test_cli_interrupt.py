@@ -157,6 +157,13 @@ def test_resume_errors_are_one_line(capsys, monkeypatch, tmp_path, offline_data_
         assert err.startswith("glassnet: error: ") and all(f in err for f in fragments), err
     assert checkpoint_epochs(tmp_path)[0] == 1  # none of them touched the checkpoint
 
+    not_a_checkpoint = tmp_path / "other"
+    not_a_checkpoint.mkdir()
+    load_model(tmp_path / cli.CHECKPOINT_NAME).save(str(not_a_checkpoint / cli.CHECKPOINT_NAME))  # no run recorded
+    status, _, err = run(capsys, "train", "shape_cnn", "--out", str(not_a_checkpoint), "--resume")
+    assert status == 1 and len(err.splitlines()) == 1
+    assert "is a model file but not a checkpoint of 'glassnet train'" in err
+
 
 # ---------------------------------------------------------------------------------
 # real signals to a real process

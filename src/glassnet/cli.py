@@ -307,6 +307,11 @@ class _RunCheckpoint(Callback):
         self.epoch = None
 
 
+_RUN_KEYS = ("model", "dataset", "limit", "epochs", "batch_size", "lr", "optimizer", "validation_split", "seed",
+             "augment_option")
+"""The settings a checkpoint records (with 'history' and 'train_seconds')."""
+
+
 def _checkpoint_run(path: Path) -> dict[str, Any] | None:
     """The run recorded in a checkpoint ({'model', 'epochs', ..., 'epochs_trained'}), or None if it cannot be read."""
     from .io import read_metadata
@@ -315,9 +320,9 @@ def _checkpoint_run(path: Path) -> dict[str, Any] | None:
         meta = read_metadata(path)
         run = dict(meta["user"]["run"])
         run["epochs_trained"] = int(meta["training"]["epochs_trained"])
-        return run
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return run if all(key in run for key in _RUN_KEYS) else None
 
 
 def _epochs_text(count: int) -> str:
@@ -342,15 +347,16 @@ def _resume_settings(args: argparse.Namespace, checkpoint: Path) -> dict[str, An
         read_metadata(checkpoint)  # raises the reason a model file cannot be read, if there is one
         raise CLIError(f"{checkpoint} is a model file but not a checkpoint of 'glassnet train'; expected the run's "
                        "settings in its metadata")
-    if run.get("model") != args.model:
-        raise CLIError(f"{checkpoint} is a run of model {run.get('model')!r}, not {args.model!r}; resume it with "
-                       f"'glassnet train {run.get('model')} --out {shlex.quote(str(checkpoint.parent))} --resume'")
+    if run["model"] != args.model:
+        raise CLIError(f"{checkpoint} is a run of model {run['model']!r}, not {args.model!r}; resume it with "
+                       f"'glassnet train {run['model']} --out {shlex.quote(str(checkpoint.parent))} --resume'")
     for key, option in _RESUMED_OPTIONS:
         given = getattr(args, key)
         if key == "dataset" and given is not None:
             given = _dataset_key(given)
-        if given is not None and given != run.get(key):
-            raise CLIError(f"{option} {getattr(args, key)} differs from the run being resumed ({run.get(key)}); "
+        if given is not None and given != run[key]:
+            was = "not given" if run[key] is None else run[key]
+            raise CLIError(f"{option} {getattr(args, key)} differs from the run being resumed ({was}); "
                            f"leave {option} out to resume it as it was started")
     if args.augment and not run.get("augment_option"):
         raise CLIError("--augment differs from the run being resumed (started without it); leave it out to resume")
@@ -377,8 +383,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         if checkpoint.exists():
             run = _checkpoint_run(checkpoint)
-            what = (f" ({_epochs_text(run['epochs_trained'])} of {run.get('epochs')} of {run.get('model')})"
-                    if run and run.get("epochs_trained") else "")
+            what = f" ({_epochs_text(run['epochs_trained'])} of {run['epochs']} of {run['model']})" if run else ""
             raise CLIError(f"{out} holds an unfinished run{what}: add --resume to continue it, or delete {checkpoint} "
                            "to start again")
         out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
@@ -407,9 +412,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         fresh_shape = tuple(model.input_shape)
         model = load_model(checkpoint)
-        if tuple(model.input_shape) != fresh_shape or not model.compiled:
+        if tuple(model.input_shape) != fresh_shape:
             raise CLIError(f"{checkpoint} holds a model for samples of shape {tuple(model.input_shape)}, but "
                            f"{dataset_name!r} now gives {fresh_shape}; expected the run's own model")
+        if not model.compiled:
+            raise CLIError(f"{checkpoint} has no optimizer settings; expected a checkpoint written by glassnet train")
         history_before = {k: [float(v) for v in vs] for k, vs in dict(resumed.get("history") or {}).items()}
         seconds_before = float(resumed.get("train_seconds") or 0.0)
     else:
