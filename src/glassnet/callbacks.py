@@ -356,8 +356,9 @@ class TerminateOnNaN(Callback):
 
     Unlike Keras's, which stops after the bad update is applied, this callback keeps a
     copy of the weights (params and buffers) and of the optimizer state after every
-    good step, and puts it back when a step goes wrong: the model ends as it was after
-    the last step whose loss was finite. The epoch it stopped in is cut short, so
+    good step (finite loss, finite weights after the update), and puts it back when a
+    step goes wrong: the model ends as it was after its last good step. The epoch it
+    stopped in is cut short, so
     ``model.epochs_trained`` does not count it. The copy costs memory the size of the
     weights and optimizer state, and one copy per step, only while this callback is used.
     """
