@@ -1,8 +1,14 @@
-"""The demo server's two pieces of ASGI middleware: a body size limit and security headers."""
+"""The demo server's ASGI middleware: a body size limit, security headers, and quiet hang-ups."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .running import CLOSE_REASON, STOPPING, log
 
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -101,3 +107,51 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class Disconnects:
+    """One log line, not a traceback, when a client goes away in the middle of its request.
+
+    Starlette raises ``ClientDisconnect`` when the connection closes before the body is
+    complete; uncaught, uvicorn logs it as an application error with a 60-line traceback.
+    The protocol (``running.GuardedH11Protocol``) notes in the scope when it closed the
+    connection itself: a client too slow (one line saying so) or the server stopping
+    (nothing to say). A request still running when uvicorn's shutdown grace time is over
+    is cancelled; that is the server stopping too, so it ends without a traceback.
+    Must be the outermost middleware, so that it sees the protocol's own scope.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received, started = 0, False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watched_send)
+        except ClientDisconnect:
+            reason = scope.get(CLOSE_REASON, "hung up before sending the whole body")
+            if reason != STOPPING:
+                declared = dict(scope["headers"]).get(b"content-length", b"?").decode("latin-1")
+                client = "%s:%d" % tuple(scope["client"]) if scope.get("client") else "a client"
+                log.warning("%s %s: %s %s, %d of %s bytes received", client, reason, scope["method"], scope["path"],
+                            received, declared)
+        except asyncio.CancelledError:
+            # uvicorn's shutdown cancels what still runs after its grace time: the server is stopping.
+            if not started:
+                with contextlib.suppress(Exception):
+                    await error_response(503, "the server is stopping")(scope, receive, send)

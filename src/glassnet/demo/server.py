@@ -7,14 +7,16 @@ Swagger UI files online; the shapes are in ``schemas``):
 * ``GET  /api/samples`` – a few test images, each ready to POST to /api/predict;
 * ``POST /api/predict`` – a drawing -> probabilities, the preprocessed input, activations.
 
-Defences, each tested in tests/test_demo_api.py: bodies over ``max_body_bytes`` get 413
+Defences, each tested in tests/test_demo_api.py or tests/test_demo_hardening.py: bodies over ``max_body_bytes`` get 413
 before they are parsed (``middleware``); anything but JSON gets 415; malformed JSON 400;
 a grid of the wrong size, type or range 422 with a message saying what was expected;
 static files come only from this package's static/ folder; the Host header must name
 localhost while the server is bound to it (no DNS rebinding). Inference runs one
 request at a time in a worker thread, off the event loop, and a drawing older than the
 newest one seen from the same page (``client``, ``seq``) is skipped with 409: the
-latest drawing wins. ``running`` starts the app with uvicorn.
+latest drawing wins. A client that hangs up mid-request costs one log line
+(``middleware.Disconnects``). ``running`` starts the app with uvicorn, with deadlines on
+reading a request and a cap on connections.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .inference import DemoModel
-from .middleware import BodySizeLimit, SecurityHeaders, error_response
+from .middleware import BodySizeLimit, Disconnects, SecurityHeaders, error_response
 from .running import LOOPBACK_HOSTS
 from .samples import Samples
 from .schemas import EXPECTED, ErrorResponse, ModelInfo, PredictRequest, PredictResponse, SamplesResponse
@@ -206,4 +208,5 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(Disconnects)  # the last added is the outermost
     return app
