@@ -164,9 +164,33 @@ def test_prediction_and_every_activation_match_the_model(client, samples, shippe
     assert result["empty"] is False and set(result["timing_ms"]) == {"preprocess", "model_and_encoding"}
 
 
-def test_blank_drawing_is_flagged_empty(client):
-    result = client.post("/api/predict", json={"pixels": [[0] * 28] * 28}).json()
-    assert result["empty"] is True and decode_maps(result["input"]).max() == 0
+@pytest.mark.parametrize("ink,words", [(0, "no pixel has ink"), (12, "no pixel has ink"),
+                                       (255, "same ink"), (128, "same ink")])
+def test_blank_drawing_is_answered_as_blank_without_a_prediction(client, ink, words):
+    # Nothing drawn (or a uniform image, which preprocessing would turn into a solid square).
+    answer = client.post("/api/predict", json={"pixels": [[ink] * 56] * 56})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["empty"] is True and "prediction" not in result
+    assert result["notice"].startswith("blank drawing:") and words in result["notice"]
+    assert len(result["probabilities"]) == 10 and len(result["activations"]) == 12
+    if ink < 13:
+        assert decode_maps(result["input"]).max() == 0
+
+
+def test_a_drawing_with_a_stroke_is_not_blank(client):
+    grid = np.full((56, 56), 100)
+    grid[10:46, 27:30] = 255  # a stroke on a grey background
+    result = client.post("/api/predict", json={"pixels": grid.tolist(), "activations": False}).json()
+    assert result["empty"] is False and "notice" not in result and result["prediction"]["label"] in "0123456789"
+
+
+def test_openapi_documents_the_blank_answer(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    answer = schemas["PredictResponse"]
+    assert {"empty", "notice", "prediction"} <= set(answer["properties"])
+    assert "prediction" not in answer["required"] and "empty" in answer["required"]
+    assert "blank" in answer["properties"]["notice"]["description"]
 
 
 def test_size_limits_are_inclusive(client):
@@ -403,6 +427,8 @@ def test_a_colour_model_sees_the_drawing_on_every_channel(tmp_path):
     with serve_in_background(app) as running, httpx.Client(base_url=running.url) as http:
         info = http.get("/api/model").json()
         assert info["image_size"] == [32, 32] and info["layers"][0]["kernels"]["shape"] == [2, 3, 5, 5]
-        result = http.post("/api/predict", json={"pixels": [[255] * 60] * 60}).json()
+        square = np.zeros((60, 60), dtype=int)
+        square[15:45, 15:45] = 255
+        result = http.post("/api/predict", json={"pixels": square.tolist()}).json()
         assert result["input"]["shape"] == [1, 32, 32] and result["prediction"]["label"] in {"red", "green", "blue"}
         assert http.get("/api/samples").json() == {"samples": []}

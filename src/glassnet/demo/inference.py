@@ -13,7 +13,38 @@ import numpy as np
 
 from ..layers.activations import softmax
 from .encode import encode_maps
-from .preprocess import MNIST_STYLE, Style, image_size, preprocess_drawing, to_model_input
+from .preprocess import MNIST_STYLE, Style, blank_reason, image_size, preprocess_drawing, to_model_input
+
+NOT_SCORES = {
+    "Sigmoid": "independent values in (0, 1), one per output",
+    "Tanh": "values in (-1, 1)",
+    "ReLU": "values clipped at 0",
+    "LeakyReLU": "rectified values",
+}
+"""Last layers whose outputs are neither class scores (logits) nor class probabilities."""
+NOT_CLASSIFICATION_LOSSES = {"MeanSquaredError": "mean squared error (a regression)",
+                             "BinaryCrossEntropy": "binary cross-entropy (independent yes/no outputs)"}
+"""Losses a model file may record that say its outputs are not one probability per class."""
+CLASSIFIERS_ONLY = "the demo shows classifiers (a probability for each of at least 2 classes)"
+
+
+def classifier_problem(model: Any, loss: str | None = None) -> str | None:
+    """Why ``model`` (trained with the loss class named ``loss``) is not a K >= 2 class classifier, or None."""
+    last = list(model.layers)[-1]
+    shape = tuple(last.output_shape)
+    if len(shape) != 1:
+        return f"its last layer, {last.describe()}, outputs per-sample shape {shape}; expected class scores (K,)"
+    if shape[0] < 2:
+        return (f"it has {shape[0]} output, and a classifier needs a score for each of at least 2 classes (a model "
+                f"with one sigmoid output would be shown as a single class at 100 %; give it Dense(2) and "
+                f"cross-entropy)")
+    kind = type(last).__name__
+    if kind in NOT_SCORES:
+        return f"its last layer is {kind}, whose outputs are {NOT_SCORES[kind]}: not class scores (Dense) or " \
+               f"probabilities (Softmax)"
+    if loss in NOT_CLASSIFICATION_LOSSES:
+        return f"it was trained with {NOT_CLASSIFICATION_LOSSES[loss]}, so its outputs are not class probabilities"
+    return None
 
 
 def _window(layer: Any, input_shape: tuple[int, ...]) -> dict[str, list[int]] | None:
@@ -45,13 +76,11 @@ class DemoModel:
             raise ValueError(f"the demo needs a built model (every layer's shapes known); '{name}' is not built")
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in layers[0].input_shape)
         self.image_size = image_size(self.input_shape)
-        output_shape = tuple(layers[-1].output_shape)
-        if len(output_shape) != 1:
-            raise ValueError(
-                f"the demo shows classifiers: expected the last layer to output class scores (K,), "
-                f"got per-sample shape {output_shape} from {layers[-1].describe()}"
-            )
-        num_classes = output_shape[0]
+        compiled_loss = getattr(model, "loss", None)
+        problem = classifier_problem(model, type(compiled_loss).__name__ if compiled_loss is not None else None)
+        if problem is not None:
+            raise ValueError(f"{CLASSIFIERS_ONLY}, and '{name}' is not one: {problem}")
+        num_classes = int(layers[-1].output_shape[0])
         names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(num_classes)]
         if len(names) != num_classes:
             raise ValueError(f"'{name}' has {num_classes} outputs but {len(names)} class names were given: {names}")
@@ -104,22 +133,28 @@ class DemoModel:
         return probabilities, [out[0] for out in outputs]
 
     def run(self, pixels: np.ndarray, with_activations: bool = True) -> dict[str, Any]:
-        """(H, W) ink values in [0, 255] -> JSON-ready prediction, preprocessed input and activations."""
+        """(H, W) ink values in [0, 255] -> JSON-ready prediction, preprocessed input and activations.
+
+        A blank drawing (``blank_reason``) gets ``empty``, a ``notice`` saying why, and no
+        ``prediction``; the network's output on it is still returned, for the page to show.
+        """
         start = time.perf_counter()
+        blank = blank_reason(pixels)
         image = preprocess_drawing(pixels, self.image_size, style=self.style)
         preprocessed = time.perf_counter()
         probabilities, outputs = self.forward(image)
-        best = int(np.argmax(probabilities))
-        result: dict[str, Any] = {
-            "empty": not bool(image.any()),
-            "prediction": {
+        result: dict[str, Any] = {"empty": blank is not None}
+        if blank is None:
+            best = int(np.argmax(probabilities))
+            result["prediction"] = {
                 "index": best,
                 "label": self.class_names[best],
                 "probability": float(probabilities[best]),
-            },
-            "probabilities": [float(p) for p in probabilities],
-            "input": encode_maps(image[None], value_range=(0.0, 1.0)),
-        }
+            }
+        else:
+            result["notice"] = f"{blank}: there is nothing to recognise, so no prediction is made"
+        result["probabilities"] = [float(p) for p in probabilities]
+        result["input"] = encode_maps(image[None], value_range=(0.0, 1.0))
         if with_activations:
             result["activations"] = [
                 {"layer": layer.name, "type": type(layer).__name__, **encode_maps(out)}

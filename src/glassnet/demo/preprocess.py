@@ -98,6 +98,22 @@ def ink_bounding_box(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
+def blank_reason(pixels: np.ndarray, max_value: float = 255.0, threshold: float = INK_THRESHOLD) -> str | None:
+    """Why a drawing is blank ('blank drawing: no ink ...'), or None when it holds a stroke to recognise.
+
+    Blank is no pixel above ``threshold`` (the preprocessed image is all zeros), or the
+    same ink everywhere to within ``threshold`` (a uniform image has no stroke; cropped and
+    scaled it would become a solid square that the network reads as some class).
+    """
+    ink = np.asarray(pixels).astype(DTYPE) * DTYPE(1.0 / max_value)
+    high, low = float(ink.max()), float(ink.min())
+    if high <= threshold:
+        return f"blank drawing: no pixel has ink above {threshold:.0%} (the strongest is {high:.0%})"
+    if high - low <= threshold:
+        return f"blank drawing: every pixel has the same ink ({low:.0%} to {high:.0%}), so there is no stroke"
+    return None
+
+
 def preprocess_drawing(
     pixels: np.ndarray,
     size: tuple[int, int] = (MNIST_SIZE, MNIST_SIZE),

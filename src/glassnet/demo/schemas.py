@@ -72,9 +72,13 @@ class PredictResponse(BaseModel):
     """What the network made of the drawing."""
 
     seq: int | None = None
-    empty: bool = Field(description="True when the drawing had no ink (the input is all zeros).")
-    prediction: Prediction
-    probabilities: list[float]
+    empty: bool = Field(description="True when the drawing is blank: no ink, or the same ink everywhere. "
+                                    "Then there is no prediction, and notice says why.")
+    notice: str | None = Field(None, description="Only for a blank drawing: one sentence saying why no prediction "
+                                                 "was made, e.g. 'blank drawing: no pixel has ink above 5% ...'.")
+    prediction: Prediction | None = Field(None, description="The most probable class; absent for a blank drawing.")
+    probabilities: list[float] = Field(description="The network's output, one probability per class (for a blank "
+                                                   "drawing too, where it means nothing).")
     input: EncodedMaps = Field(description="The preprocessed (1, H, W) image the network saw, range [0, 1].")
     activations: list[LayerOutput] | None = None
     timing_ms: dict[str, float]

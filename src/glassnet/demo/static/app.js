@@ -262,13 +262,14 @@
         signal: controller.signal,
       });
       if (answer.status === 409) return;            // superseded: a newer drawing is on its way
+      if (!answer.ok) throw new Error(await problem(answer));
       const body = await answer.json();
-      if (!answer.ok) throw new Error(`${answer.status}: ${body.detail}`);
       if (mine > shown) {
         shown = mine;
         showResult(body);
         const t = body.timing_ms;
-        setStatus(`drawing #${mine}: ${(t.preprocess + t.model_and_encoding).toFixed(1)} ms on the server, ` +
+        if (body.empty) setStatus(body.notice);     // blank: say so rather than a prediction
+        else setStatus(`drawing #${mine}: ${(t.preprocess + t.model_and_encoding).toFixed(1)} ms on the server, ` +
           `${Math.round(performance.now() - began)} ms round trip`);
       }
     } catch (error) {
@@ -277,6 +278,13 @@
       if (inflight === controller) inflight = null;
       if (dirty && !framePending) { framePending = true; requestAnimationFrame(pump); }
     }
+  }
+
+  // "503: Service Unavailable": the JSON detail of our own errors, or the text of the server's
+  // (503 when it has too many connections, 408 when a request came too slowly).
+  async function problem(answer) {
+    const text = await answer.text();
+    try { return `${answer.status}: ${JSON.parse(text).detail}`; } catch { return `${answer.status}: ${text.trim().slice(0, 200)}`; }
   }
 
   function setStatus(text, isError) {
@@ -312,11 +320,11 @@
     state.result = result;
     state.input = decode(result.input);
     state.outputs = (result.activations || []).map(decode);
-    const best = result.prediction;
+    const best = result.prediction;                // absent when the drawing is blank
     $("predicted").textContent = result.empty ? "?" : best.label;
     $("predicted").classList.toggle("long", !result.empty && best.label.length > 2);
-    $("confidence").textContent = result.empty ? "draw something" : `${(100 * best.probability).toFixed(1)}% sure`;
-    showBars(result.probabilities, result.empty ? -1 : best.index);
+    $("confidence").textContent = result.empty ? "blank: draw something" : `${(100 * best.probability).toFixed(1)}% sure`;
+    showBars(result.empty ? result.probabilities.map(() => 0) : result.probabilities, result.empty ? -1 : best.index);
     drawInput();
     state.views.forEach((view) => view.draw());
     if (state.hover) inspect(state.hover);
