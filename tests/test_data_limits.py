@@ -4,6 +4,7 @@ so a 1 GiB bomb is a 1 MB file); memory is measured with tracemalloc, never time
 from __future__ import annotations
 
 import gzip
+import hashlib
 import tarfile
 import tracemalloc
 import zlib
@@ -179,7 +180,7 @@ def test_read_bytes_decompresses_at_most_the_limit(tmp_path, monkeypatch):
 def test_checksum_still_checked_on_a_bounded_read(tmp_path):
     array = np.arange(5 * 28 * 28, dtype=np.uint8).reshape(5, 28, 28)
     path = write_idx(tmp_path / "a.gz", array)
-    digest = __import__("hashlib").sha256(gzip.decompress(path.read_bytes())).hexdigest()
+    digest = hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest()
     np.testing.assert_array_equal(read_idx(path, sha256=digest), array)
     with pytest.raises(ChecksumError, match=digest):
         read_idx(path, sha256="1" * 64)
