@@ -300,6 +300,8 @@ class _RunCheckpoint(Callback):
         self.epoch = epoch
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.model.epochs_trained != epoch + 1:  # cut short by a batch hook: fit does not count it, nor do we
+            return
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         run = {**self.run, "history": _json_history(self.history), "train_seconds": round(self.seconds(), 3)}
