@@ -74,7 +74,7 @@ def _say(message: str) -> None:
 
 def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, list[str] | None, str, Any, Samples | None]:
     """(model, class names, display name, preprocessing style, samples) for the command's arguments."""
-    from .modelfile import load_classifier, load_shipped, read_extra_metadata
+    from .modelfile import check_regular_file, load_classifier, load_shipped, read_extra_metadata
 
     if model_file is None:
         model, names, name, samples = load_shipped()
@@ -87,7 +87,10 @@ def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, 
     source = samples_option or (dataset if model_file is not None else None)
     if source is not None:
         try:
-            samples = load_samples(source) if source.endswith(".safetensors") else samples_from_dataset(source)
+            if source.endswith(".safetensors"):
+                samples = load_samples(check_regular_file(source, "samples file"))
+            else:
+                samples = samples_from_dataset(source)
         except Exception as error:  # samples are a convenience: the demo runs without them
             if samples_option is not None:
                 raise
@@ -117,6 +120,9 @@ def run_demo(args: argparse.Namespace) -> int:
     server = make_server(app)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn has shut down cleanly, then re-raises the Ctrl+C it captured; that is how the demo stops.
+        _say("glassnet demo: stopped")
     finally:
         sock.close()
     return 0
@@ -132,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         _say(f"glassnet demo: error: {error}")
         return 1
+    except KeyboardInterrupt:  # Ctrl+C before the server started (while the model loads)
+        _say("glassnet demo: interrupted")
+        return 130
 
 
 if __name__ == "__main__":
