@@ -53,8 +53,8 @@ def check_regular_file(path: str | os.PathLike, what: str = "model file") -> Pat
         kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
         raise ValueError(f"{what} {path}{target} is {kind}, not a regular file; {expected}")
     if info.st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{what} {path}{target} is {info.st_size / 2**30:.1f} GiB, larger than the demo's limit of "
-                         f"{MAX_FILE_BYTES / 2**30:g} GiB: too large for an image classifier to run while you draw")
+        raise ValueError(f"{what} {path}{target} is {info.st_size:,} bytes, over the demo's limit of "
+                         f"{MAX_FILE_BYTES:,}: too large for an image classifier to run while you draw")
     if not os.access(path, os.R_OK):
         raise PermissionError(f"{what} {path}{target} cannot be read (permission denied)")
     return path

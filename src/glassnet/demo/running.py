@@ -74,10 +74,35 @@ class Limits:
     graceful_shutdown: float = GRACEFUL_SHUTDOWN
 
 
+class BoundedHeadConnection(h11.Connection):
+    """h11's server connection, refusing a request whose line and headers exceed ``max_head_bytes``.
+
+    h11 bounds only a head still incomplete in its buffer: one that arrives whole, in a
+    single read of up to 256 kB, would pass. Raising h11's own error makes uvicorn answer
+    400 and close, as it does for any malformed request.
+    """
+
+    def __init__(self, max_head_bytes: int):
+        super().__init__(h11.SERVER, max_incomplete_event_size=max_head_bytes)
+        self.max_head_bytes = max_head_bytes
+
+    def next_event(self) -> Any:
+        """The next h11 event; RemoteProtocolError for a request head over the limit."""
+        event = super().next_event()
+        if isinstance(event, h11.Request):
+            size = len(event.method) + len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers) + 14
+            if size > self.max_head_bytes:
+                raise h11.RemoteProtocolError(f"request headers of {size} bytes; the limit is {self.max_head_bytes}",
+                                              error_status_hint=431)
+        return event
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with deadlines on reading a request, and a cap on open connections.
 
     uvicorn (0.54) times out only idle keep-alive connections, and only between requests.
+    The protocol, not an ASGI middleware, is where this can be done: the application is
+    called only once the headers are complete.
     Here a timer runs while the client owes us part of a request: its headers
     (``header_timeout`` from the connection's start or the previous response) and then its
     body (``body_timeout``). Progress does not reset a timer, so trickling bytes buys no
@@ -86,6 +111,10 @@ class GuardedH11Protocol(H11Protocol):
     """
 
     limits: Limits = Limits()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.conn = BoundedHeadConnection(self.limits.max_header_bytes)
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         self._deadline: Any = None
