@@ -4,7 +4,8 @@
 * ``inference``  – ``DemoModel``: prediction, activations, model description (no HTTP);
 * ``encode``     – feature maps as compact 8-bit base64 JSON;
 * ``server``     – the FastAPI app (``create_app``); ``schemas`` – its JSON API's shapes;
-  ``middleware`` – body size limit, security headers; ``running`` – uvicorn on a socket;
+  ``middleware`` – body size limit, security headers, one-line hang-ups; ``running`` – uvicorn
+  on a socket, with deadlines for slow clients and a cap on connections;
 * ``static/``    – the page: plain HTML, CSS and JavaScript, no build step;
 * ``commands``   – the ``glassnet demo`` sub-command; ``modelfile`` – the shipped LeNet-5.
 
