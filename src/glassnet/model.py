@@ -95,7 +95,8 @@ class Sequential:
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential.add expects a glassnet Layer, got {type(layer).__name__}")
             if id(layer) in in_model:
-                raise ValueError(f"{layer.describe()} is already in this model; create a new layer instead of reusing it")
+                raise ValueError(f"{layer.describe()} is already in this model; "
+                                 "create a new layer instead of reusing it")
             in_model.add(id(layer))
         if not self.layers and layers and layers[0].input_shape is not None:
             first = layers[0]

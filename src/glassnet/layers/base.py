@@ -98,7 +98,7 @@ class Layer:
         return {}
 
     def check_size(self, input_shape: tuple[int, ...]) -> int:
-        """Number of weights ``build`` would create for a fitting per-sample ``input_shape``; ValueError over the limits.
+        """Number of weights ``build`` would create for per-sample ``input_shape``; ValueError over the limits.
 
         Shape arithmetic only: nothing is allocated, so a layer too big to build is
         refused before it can exhaust the memory.
@@ -111,11 +111,11 @@ class Layer:
                 f"{self.describe()} would have {weights:,} weights ({listed}) for input {tuple(input_shape)}; "
                 f"the limit is {MAX_LAYER_WEIGHTS:,} per layer (MAX_LAYER_WEIGHTS, 1 GiB of float32)"
             )
-        outputs = math.prod(self.compute_output_shape(input_shape))
-        if outputs > MAX_SAMPLE_OUTPUT:
+        output_shape = self.compute_output_shape(input_shape)
+        if math.prod(output_shape) > MAX_SAMPLE_OUTPUT:
             raise ValueError(
-                f"{self.describe()} would output {outputs:,} numbers per sample "
-                f"(shape {self.compute_output_shape(input_shape)}) for input {tuple(input_shape)}; "
+                f"{self.describe()} would output {math.prod(output_shape):,} numbers per sample "
+                f"(shape {output_shape}) for input {tuple(input_shape)}; "
                 f"the limit is {MAX_SAMPLE_OUTPUT:,} (MAX_SAMPLE_OUTPUT, 1 GiB of float32)"
             )
         return weights

@@ -182,8 +182,8 @@ class Conv2D(WindowLayer):
         KH, KW = self.kernel_size
         if self.filters * KH * KW > MAX_LAYER_WEIGHTS:  # W has at least this many weights, even for one channel
             raise ValueError(
-                f"Conv2D with {self.filters:,} filters of {KH}×{KW} would have at least {self.filters * KH * KW:,} "
-                f"weights; the limit is {MAX_LAYER_WEIGHTS:,} per layer (MAX_LAYER_WEIGHTS, 1 GiB of float32)"
+                f"Conv2D filters={self.filters:,} with kernel_size {KH}×{KW} would have at least "
+                f"{self.filters * KH * KW:,} weights; the limit is {MAX_LAYER_WEIGHTS:,} per layer (MAX_LAYER_WEIGHTS, 1 GiB of float32)"
             )
         self.impl = impl
         self.kernel_initializer = kernel_initializer
