@@ -342,7 +342,7 @@ def _check_declared_sizes(path: Path, layers: list, input_shape: tuple[int, ...]
     try:
         _dry_run(layers, input_shape)  # shapes fit, each layer and the model within the size limits
     except ValueError as error:
-        raise _bad(path, f"its architecture does not fit together: {error}") from None
+        raise _bad(path, f"its architecture cannot be built: {error}") from None
     needed: dict[str, tuple[int, str, tuple[int, ...]]] = {}  # tensor name -> (layer index, key, shape)
     shape = input_shape
     for index, layer in enumerate(layers):
