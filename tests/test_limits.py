@@ -23,7 +23,7 @@ from safetensors import safe_open
 import glassnet
 from glassnet import BatchNorm, Conv2D, Dense, Flatten, ReLU, Sequential, cli, io
 from glassnet.layers import LAYER_CLASSES
-from glassnet.layers.base import MAX_LAYER_WEIGHTS, MAX_SAMPLE_OUTPUT
+from glassnet.layers.base import MAX_LAYER_WEIGHTS
 from glassnet.model import MAX_MODEL_WEIGHTS
 
 MEMORY_BOUND = 50 * 1024 * 1024
@@ -98,6 +98,8 @@ def test_a_dense_layer_too_big_to_build_is_a_value_error_before_any_allocation()
     model = Sequential([Flatten(), Dense(1_000_000)])  # no input shape: nothing built yet
     _, peak = peak_memory_of_refusal(lambda: model.build((1, 28, 28)), "785,000,000 weights")
     assert peak < MEMORY_BOUND and not model.built
+    with pytest.raises(ValueError, match="does not know its input shape"):
+        model.summary()
     _, peak = peak_memory_of_refusal(lambda: Dense(1_000_000)(np.zeros((2, 784), np.float32)), "785,000,000 weights")
     assert peak < MEMORY_BOUND
 

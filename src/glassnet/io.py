@@ -47,7 +47,7 @@ from . import optimizers as optimizers_module
 from .backend import DTYPE
 from .fileio import atomic_path
 from .layers.base import LAYER_CLASSES
-from .model import MAX_MODEL_WEIGHTS, _dry_run
+from .model import _dry_run
 
 __all__ = ["save_model", "load_model", "read_metadata", "FORMAT", "FORMAT_VERSION"]
 
