@@ -300,3 +300,24 @@ def test_callbacks_must_be_callback_objects():
     x, y = blobs(8)
     with pytest.raises(TypeError, match="Callback"):
         make_model().fit(x, y, verbose=0, callbacks=[print])
+
+
+def test_model_checkpoint_skips_a_diverged_epoch_with_a_warning_and_keeps_the_last_file(tmp_path):
+    """save_model refuses NaN weights; the checkpoint says so and training is not interrupted by it."""
+    from glassnet.callbacks import Callback, ModelCheckpoint
+
+    class Diverge(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.layers[-1].params["b"][0] = np.nan
+
+    x = np.random.default_rng(0).random((32, 4), dtype=np.float32)
+    y = np.arange(32) % 3
+    model = glassnet.Sequential([glassnet.Dense(3)], input_shape=(4,), seed=0)
+    model.compile("sgd", "cross_entropy")
+    path = tmp_path / "last.safetensors"
+    checkpoint = ModelCheckpoint(str(path))
+    with pytest.warns(UserWarning, match="epoch 2 not saved .* NaN or inf"):
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[Diverge(), checkpoint])
+    assert checkpoint.saved == [str(path)]
+    assert np.isfinite(glassnet.load_model(str(path)).get_weights()[-1]).all()

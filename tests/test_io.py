@@ -326,3 +326,24 @@ def test_resuming_from_a_checkpoint_written_during_fit(tmp_path):
     resumed = glassnet.load_model(tmp_path / "epoch1.safetensors")
     resumed, _ = run(x, y, epochs=3, initial_epoch=1, model=resumed)
     assert same_weights(straight, resumed) and same_weights(model, resumed)
+
+
+def test_loading_something_that_is_not_a_regular_file_says_what_it_is(tmp_path):
+    import os
+
+    from glassnet import load_model
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        load_model(str(folder))
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"is a named pipe \(FIFO\), not a regular file"):
+        load_model(str(fifo))  # refused from stat alone: opening a FIFO would block
+    link = tmp_path / "zero.safetensors"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="a character device, not a regular file"):
+        load_model(str(link))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_model(str(tmp_path / "missing.safetensors"))

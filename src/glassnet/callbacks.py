@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from typing import Any, Callable, TextIO
 
 import numpy as np
@@ -345,6 +346,11 @@ class ModelCheckpoint(_Monitor):
                 return
             self.best = float(value)
         path = self.filepath.format(epoch=epoch + 1, **logs)
+        if not all(np.isfinite(w).all() for w in self.model.get_weights()):
+            # save_model refuses such weights; training goes on (TerminateOnNaN is the way to stop it).
+            warnings.warn(f"ModelCheckpoint: epoch {epoch + 1} not saved to {path}: the weights hold NaN or inf "
+                          "(training diverged; add TerminateOnNaN to stop at the last good step)", stacklevel=2)
+            return
         save_model(self.model, path, include_optimizer=self.save_optimizer)
         self.saved.append(path)
         if self.verbose:

@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,3 +151,53 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return path
+
+
+_KINDS = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+
+
+def check_regular_file(path: str | os.PathLike[str], what: str, expected: str, max_bytes: int | None = None,
+                       why_limit: str = "", limit_name: str = "the limit") -> Path:
+    """``path`` if it is a readable regular file (of at most ``max_bytes``); else an error saying what it is.
+
+    Only ``stat`` is used, never ``open``: a FIFO would block the reader and /dev/zero never ends.
+    ``expected`` ends each message ("expected a glassnet .safetensors file").
+    """
+    path = Path(path)
+    try:
+        info = path.stat()  # follows symbolic links: what matters is what they point to
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise FileNotFoundError(f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not "
+                                    f"exist; {expected}") from None
+        raise FileNotFoundError(f"{what} {path} does not exist; {expected}") from None
+    except OSError as error:
+        raise OSError(f"{what} {path} cannot be examined ({error.strerror or error}); {expected}") from None
+    target = f" (a symbolic link to {os.path.realpath(path)})" if path.is_symlink() else ""
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(f"{what} {path}{target} is a directory; {expected}{_files_in(path)}")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise ValueError(f"{what} {path}{target} is {kind}, not a regular file; {expected}")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise ValueError(f"{what} {path}{target} is {info.st_size:,} bytes, over {limit_name} of {max_bytes:,}"
+                         + (f": {why_limit}" if why_limit else ""))
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f"{what} {path}{target} cannot be read (permission denied)")
+    return path
+
+
+def _files_in(folder: Path, limit: int = 3, scan: int = 1000) -> str:
+    """'; it holds a.safetensors, b.safetensors' for the first few such files among ``scan`` entries, or ''."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for index, entry in enumerate(entries):
+                if index >= scan or len(found) >= limit:
+                    break
+                if entry.name.endswith(".safetensors"):
+                    found.append(entry.name)
+    except OSError:
+        return ""
+    return f" (it holds {', '.join(sorted(found))})" if found else ""

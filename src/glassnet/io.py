@@ -45,7 +45,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from .backend import DTYPE
-from .fileio import atomic_path
+from .fileio import atomic_path, check_regular_file
 from .layers.base import LAYER_CLASSES
 from .model import _dry_run
 
@@ -188,9 +188,7 @@ def _bad(path: Path, problem: str) -> ValueError:
 
 def read_header(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, str]]:
     """(tensor entries, metadata) of a safetensors file, after checking that its layout is sound."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {path} does not exist")
+    path = check_regular_file(path, "model file", "expected a glassnet model written by model.save()")
     size = path.stat().st_size
     expected = "expected a glassnet model written by model.save() (a .safetensors file)"
     with open(path, "rb") as handle:

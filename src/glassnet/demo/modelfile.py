@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
 
+from .. import fileio
 from .samples import Samples, load_samples
 
 SHIPPED_MODEL = "lenet5_mnist.safetensors"
@@ -26,53 +26,12 @@ SHIPPED_SAMPLES = "lenet5_mnist_samples.safetensors"
 MAX_FILE_BYTES = 2 << 30
 """2 GiB: the demo reads the whole file into memory, and an image classifier it can run while
 someone draws is far smaller (LeNet-5: 0.25 MB, VGG-16: 0.55 GB)."""
-_KINDS = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
 
 
 def check_regular_file(path: str | os.PathLike, what: str = "model file") -> Path:
-    """``path`` if it is a readable regular file of at most MAX_FILE_BYTES; else an error saying what it is.
-
-    Only ``stat`` is used, never ``open``: a FIFO would block the reader and /dev/zero never ends.
-    """
-    path = Path(path)
-    expected = "expected a glassnet .safetensors file"
-    try:
-        info = path.stat()  # follows symbolic links: what matters is what they point to
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise FileNotFoundError(f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not "
-                                    f"exist; {expected}") from None
-        raise FileNotFoundError(f"{what} {path} does not exist; {expected}") from None
-    except OSError as error:
-        raise OSError(f"{what} {path} cannot be examined ({error.strerror or error}); {expected}") from None
-    target = f" (a symbolic link to {os.path.realpath(path)})" if path.is_symlink() else ""
-    if stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(f"{what} {path}{target} is a directory; {expected}{_files_in(path)}")
-    if not stat.S_ISREG(info.st_mode):
-        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
-        raise ValueError(f"{what} {path}{target} is {kind}, not a regular file; {expected}")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{what} {path}{target} is {info.st_size:,} bytes, over the demo's limit of "
-                         f"{MAX_FILE_BYTES:,}: too large for an image classifier to run while you draw")
-    if not os.access(path, os.R_OK):
-        raise PermissionError(f"{what} {path}{target} cannot be read (permission denied)")
-    return path
-
-
-def _files_in(folder: Path, limit: int = 3, scan: int = 1000) -> str:
-    """'; it holds a.safetensors, b.safetensors' for the first few such files among ``scan`` entries, or ''."""
-    found = []
-    try:
-        with os.scandir(folder) as entries:
-            for index, entry in enumerate(entries):
-                if index >= scan or len(found) >= limit:
-                    break
-                if entry.name.endswith(".safetensors"):
-                    found.append(entry.name)
-    except OSError:
-        return ""
-    return f" (it holds {', '.join(sorted(found))})" if found else ""
+    """``path`` if it is a readable regular file of at most MAX_FILE_BYTES; else an error saying what it is (stat only)."""
+    return fileio.check_regular_file(path, what, "expected a glassnet .safetensors file", MAX_FILE_BYTES,
+                                     "too large for an image classifier to run while you draw", "the demo's limit")
 
 
 def package_file(name: str) -> Path:
