@@ -26,6 +26,8 @@ from glassnet.layers import LAYER_CLASSES
 from glassnet.layers.base import MAX_LAYER_WEIGHTS
 from glassnet.model import MAX_MODEL_WEIGHTS
 
+from test_io import rewrite  # copies a model file with an edit, checksum recomputed
+
 MEMORY_BOUND = 50 * 1024 * 1024
 """Peak bytes a refusal may allocate: far below any bomb here (the smallest asks for 300 MB)."""
 
@@ -45,21 +47,6 @@ def peak_memory_of_refusal(action, match: str) -> tuple[ValueError, int]:
 def small_model() -> Sequential:
     """Flatten + Dense(10) on 28×28 images: a 31 kB file."""
     return Sequential([Flatten(), Dense(10)], input_shape=(1, 28, 28), seed=0)
-
-
-def rewrite(source, target, architecture_edit=None, tensors_edit=None) -> None:
-    """Copy a model file with edits, recomputing the checksum so that only the edit is wrong."""
-    with safe_open(source, framework="np") as handle:
-        metadata = dict(handle.metadata())
-        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-    if architecture_edit:
-        architecture = json.loads(metadata["architecture"])
-        architecture_edit(architecture)
-        metadata["architecture"] = json.dumps(architecture)
-    if tensors_edit:
-        tensors_edit(tensors)
-    metadata["checksum"] = io._checksum(tensors)
-    safetensors.numpy.save_file(tensors, target, metadata=metadata)
 
 
 @pytest.fixture
