@@ -17,8 +17,6 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import safetensors.numpy
-from safetensors import safe_open
 
 import glassnet
 from glassnet import BatchNorm, Conv2D, Dense, Flatten, ReLU, Sequential, cli, io
