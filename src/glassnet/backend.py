@@ -1,9 +1,20 @@
-"""The array-module seam and the float32 policy.
+"""The float32 policy, glassnet's random streams, and two small helpers every layer uses.
 
-Every array glassnet creates goes through this module, so that one place decides
-the array library (NumPy today; CuPy could slot in behind ``get_array_module``)
-and the floating-point type (float32: what PyTorch uses, half the memory and
-twice the BLAS speed of float64).
+* ``DTYPE``: float32 for every parameter, activation and gradient (what PyTorch uses: half
+  the memory and twice the BLAS speed of float64); ``as_float`` converts to it.
+* ``seed`` / ``make_rng``: the global random generator and how a seed, a generator or None
+  becomes one.
+* ``fusable``: when an array may go through glassnet's one-pass numba kernels;
+  ``pair``: an int or an (h, w) pair as an (h, w) tuple.
+
+There is no array-module seam, on purpose. glassnet once promised one here
+(``get_array_module``, so that CuPy could slot in later), but nothing called it and
+the layers, ops, losses and optimizers call ``np.`` directly. A seam would only be real if
+a GPU array could go down the same path, and it cannot: the engine (``parallel.py``) cuts
+each batch between CPU threads, runs numba kernels compiled for NumPy arrays, and holds
+NumPy's BLAS to one thread with threadpoolctl. A CuPy array fits none of these; a GPU
+would need a different engine, not a different module name. So the code says ``np.`` where
+it means NumPy, which is also what a student reads beside the course's formulas.
 """
 from __future__ import annotations
 
@@ -15,11 +26,6 @@ DTYPE = np.float32
 """The floating-point type of every parameter, activation and gradient."""
 
 _global_rng = np.random.default_rng()
-
-
-def get_array_module(x: Any = None):
-    """Return the array module that owns ``x`` (always NumPy for now)."""
-    return np
 
 
 def as_float(x: Any) -> np.ndarray:
