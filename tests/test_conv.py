@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from conftest import assert_close
 from glassnet.layers import Conv2D
 from glassnet.ops import conv as conv_ops
-from glassnet.ops.conv_im2col import col2im, im2col
+from glassnet.ops.conv_im2col_reference import col2im, im2col
 
 IMPLS = ("loops", "numba", "im2col", "im2col_numpy")
 N_RANDOM_CONFIGS = 60

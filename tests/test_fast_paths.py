@@ -1,7 +1,7 @@
 """Every fast kernel against the readable code it replaces (the layer tests compare both with torch).
 
 * im2col / col2im: the numba kernels (padding and cropping folded in) against the NumPy
-  ``im2col`` / ``col2im`` of ``ops.conv_im2col`` on an explicitly padded input;
+  ``im2col`` / ``col2im`` of ``ops.conv_im2col_reference`` on an explicitly padded input;
 * the axis swaps with bias and dL/db against ``transpose`` and ``sum``;
 * ReLU's one-pass kernels against its NumPy formula (NaN, zeros, float64, strided input);
 * Adam's one-pass update against the NumPy update, step by step;
@@ -17,9 +17,10 @@ import pytest
 from conftest import assert_close
 from glassnet import optimizers
 from glassnet.layers import ReLU
-from glassnet.ops import im2col_kernels as kernels
-from glassnet.ops.conv import crop2d, output_size, pad2d
-from glassnet.ops.conv_im2col import col2im, im2col
+from glassnet.ops import conv_fast, conv_im2col_reference
+from glassnet.ops import conv_kernels as kernels
+from glassnet.ops.conv_im2col_reference import col2im, im2col
+from glassnet.ops.shapes import crop2d, output_size, pad2d
 
 # N, C, H, W, KH, KW, stride, pads (top, bottom, left, right)
 WINDOWS = [
@@ -72,11 +73,11 @@ def test_axis_swaps_add_the_bias_and_sum_the_bias_gradient(rng):
     y = np.empty((N, OC, P), np.float32)
     kernels.rows_to_nchw(z, b, y)
     np.testing.assert_array_equal(y, z.reshape(OC, N, P).transpose(1, 0, 2) + b[:, None])
-    dz = rng.standard_normal((N, OC, P)).astype(np.float32)
+    grad = rng.standard_normal((N, OC, P)).astype(np.float32)
     rows, db = np.empty((OC, N * P), np.float32), np.empty(OC, np.float32)
-    kernels.nchw_to_rows(dz, rows, db)
-    np.testing.assert_array_equal(rows, dz.transpose(1, 0, 2).reshape(OC, -1))
-    assert_close(db, dz.astype(np.float64).sum(axis=(0, 2)), rtol=sum_tolerance(P))  # float32 within each image
+    kernels.nchw_to_rows(grad, rows, db)
+    np.testing.assert_array_equal(rows, grad.transpose(1, 0, 2).reshape(OC, -1))
+    assert_close(db, grad.astype(np.float64).sum(axis=(0, 2)), rtol=sum_tolerance(P))  # float32 within each image
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -149,21 +150,19 @@ def test_glassnet_bench_rejects_a_kernel_larger_than_the_image():
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
 def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, monkeypatch):
     """The fast path builds the columns a few images at a time; any grouping gives the same result."""
-    from glassnet.ops import conv_im2col
-
-    monkeypatch.setattr(conv_im2col, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
-    monkeypatch.setattr(conv_im2col, "MIN_COLUMNS", 1)
+    monkeypatch.setattr(conv_fast, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
+    monkeypatch.setattr(conv_fast, "MIN_COLUMNS", 1)
     x = rng.standard_normal((7, 3, 9, 8)).astype(np.float32)
     W = rng.standard_normal((4, 3, 3, 2)).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
     stride, pads = (2, 1), (1, 2, 0, 1)
-    y, saved = conv_im2col.conv2d_forward(x, W, b, stride, pads, fast=True)
-    y_ref, col = conv_im2col.conv2d_forward(x, W, b, stride, pads, fast=False)
+    y, fast_cache = conv_fast.conv2d_forward(x, W, b, stride, pads)
+    y_ref, reference_cache = conv_im2col_reference.conv2d_forward(x, W, b, stride, pads)
     # BLAS may group the C·KH·KW = 18 products of each output differently for other column counts.
     assert_close(y, y_ref, rtol=sum_tolerance(3 * 3 * 2 + 1), what="forward")
-    dz = rng.standard_normal(y.shape).astype(np.float32)
-    fast = conv_im2col.conv2d_backward(dz, saved, W, stride, pads, x.shape, True, fast=True)
-    slow = conv_im2col.conv2d_backward(dz, col, W, stride, pads, x.shape, True, fast=False)
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    fast = conv_fast.conv2d_backward(grad, fast_cache, True)
+    slow = conv_im2col_reference.conv2d_backward(grad, reference_cache, True)
     terms = {"dL/dx": 4 * 3 * 2, "dL/dW": y.shape[0] * y.shape[2] * y.shape[3], "dL/db": y.shape[0] * y.shape[2] * y.shape[3]}
     for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
         assert got.dtype == np.float32
@@ -202,10 +201,10 @@ def test_batchnorm_kernels_equal_the_numpy_formulas(shape, rng, monkeypatch):
 
 
 def test_groups_of_images_fit_the_cache_but_are_never_too_thin_for_blas():
-    from glassnet.ops.conv_im2col import CHUNK_BYTES, MIN_COLUMNS, _chunks
+    from glassnet.ops.conv_fast import CHUNK_BYTES, MIN_COLUMNS, image_groups
 
-    groups, per = _chunks(64, bytes_per_image=CHUNK_BYTES // 4, columns_per_image=784)
+    groups, per = image_groups(64, bytes_per_image=CHUNK_BYTES // 4, columns_per_image=784)
     assert per == 4 and groups[0] == (0, 4) and groups[-1] == (60, 64)
-    groups, per = _chunks(64, bytes_per_image=CHUNK_BYTES, columns_per_image=16)  # VGG's 4x4 maps
+    groups, per = image_groups(64, bytes_per_image=CHUNK_BYTES, columns_per_image=16)  # VGG's 4x4 maps
     assert per == MIN_COLUMNS // 16 and sum(stop - start for start, stop in groups) == 64
-    assert _chunks(3, bytes_per_image=10, columns_per_image=1) == ([(0, 3)], 3)
+    assert image_groups(3, bytes_per_image=10, columns_per_image=1) == ([(0, 3)], 3)

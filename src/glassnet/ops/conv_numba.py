@@ -1,20 +1,33 @@
-"""Convolution as the course's seven nested loops, compiled by numba (the course's method 2).
+"""Convolution as the course's seven nested loops, compiled by numba (``impl="numba"``): a teaching variant.
 
-The loops compute the same sums as the reference in ``conv_loops``; only their order is
-chosen for the machine: the kernel position (ki, kj) is fixed in the outer loops so the
-innermost loop walks one output row, and memory, in order. Each kernel compiles once
-per dtype (float32 for training, float64 for ``gradcheck``) and is cached on disk
-(``cache=True``), so later runs start at once. This module imports numba; ``ops.conv``
-imports this module only when ``impl="numba"`` is used.
+The course computes the conv layer three ways — Python loops (``conv_reference``), these
+loops compiled by numba (the course's method 2), and im2col (``conv_im2col_reference``,
+``conv_fast``) — and ``glassnet bench`` times them side by side. This module is the middle
+one: the same sums as the reference, with the loop order chosen for the machine: the
+kernel position (ki, kj) is fixed in the outer loops so the innermost loop walks one
+output row, and memory, in order. Padding is done here, as in the reference: ``pad2d`` on
+the way in, ``crop2d`` of dL/dx on the way out.
+
+Each kernel compiles once per dtype (float32 for training, float64 for ``gradcheck``) and
+is cached on disk (``cache=True``), so later runs start at once. This module imports
+numba; ``ops.conv`` imports it only when ``impl="numba"`` is used. With the environment
+variable ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python, and a debugger can step
+through them.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
+from .shapes import Pads, crop2d, pad2d
+
 
 @njit(cache=True)
 def _forward_kernel(x_p, W, SH, SW, z):  # pragma: no cover - compiled
+    """z[n, oc, i, j] += Σ_c Σ_ki Σ_kj W[oc, c, ki, kj] · x_p[n, c, i·SH + ki, j·SW + kj]."""
     N, C = x_p.shape[0], x_p.shape[1]
     OC, KH, KW = W.shape[0], W.shape[2], W.shape[3]
     OH, OW = z.shape[2], z.shape[3]
@@ -30,10 +43,11 @@ def _forward_kernel(x_p, W, SH, SW, z):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _weight_grad_kernel(x_p, dz, SH, SW, dW):  # pragma: no cover - compiled
+def _weight_grad_kernel(x_p, grad, SH, SW, dW):  # pragma: no cover - compiled
+    """dW[oc, c, ki, kj] = Σ_n Σ_i Σ_j grad[n, oc, i, j] · x_p[n, c, i·SH + ki, j·SW + kj]  (δ_W = x ⋆ δ_in)."""
     N, C = x_p.shape[0], x_p.shape[1]
     OC, KH, KW = dW.shape[0], dW.shape[2], dW.shape[3]
-    OH, OW = dz.shape[2], dz.shape[3]
+    OH, OW = grad.shape[2], grad.shape[3]
     for oc in range(OC):
         for c in range(C):
             for ki in range(KH):
@@ -42,15 +56,16 @@ def _weight_grad_kernel(x_p, dz, SH, SW, dW):  # pragma: no cover - compiled
                     for n in range(N):
                         for i in range(OH):
                             for j in range(OW):
-                                acc += dz[n, oc, i, j] * x_p[n, c, i * SH + ki, j * SW + kj]
+                                acc += grad[n, oc, i, j] * x_p[n, c, i * SH + ki, j * SW + kj]
                     dW[oc, c, ki, kj] = acc
 
 
 @njit(cache=True)
-def _input_grad_kernel(dz, W, SH, SW, dx_p):  # pragma: no cover - compiled
+def _input_grad_kernel(grad, W, SH, SW, dx_p):  # pragma: no cover - compiled
+    """dx_p[n, c, i·SH + ki, j·SW + kj] += W[oc, c, ki, kj] · grad[n, oc, i, j]  (δ_out = pad(δ_in) ⋆ W^rot180, scattered)."""
     N, C = dx_p.shape[0], dx_p.shape[1]
     OC, KH, KW = W.shape[0], W.shape[2], W.shape[3]
-    OH, OW = dz.shape[2], dz.shape[3]
+    OH, OW = grad.shape[2], grad.shape[3]
     for n in range(N):
         for oc in range(OC):
             for c in range(C):
@@ -59,37 +74,49 @@ def _input_grad_kernel(dz, W, SH, SW, dx_p):  # pragma: no cover - compiled
                         w = W[oc, c, ki, kj]
                         for i in range(OH):
                             for j in range(OW):
-                                dx_p[n, c, i * SH + ki, j * SW + kj] += w * dz[n, oc, i, j]
+                                dx_p[n, c, i * SH + ki, j * SW + kj] += w * grad[n, oc, i, j]
 
 
-def conv2d_forward(x_p: np.ndarray, W: np.ndarray, stride: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """x_p (N, C, Hp, Wp), W (OC, C, KH, KW) -> z (N, OC, OH, OW) without bias; cache x_p."""
-    x_p = np.ascontiguousarray(x_p)
+@dataclass
+class NumbaLoopsCache:
+    """What the backward kernels need from the forward pass."""
+
+    impl: ClassVar[str] = "numba"
+    x_p: np.ndarray
+    """The padded input (N, C, H + PT + PB, W + PL + PR), C-contiguous."""
+    W: np.ndarray
+    stride: tuple[int, int]
+    pads: Pads
+    has_bias: bool
+
+
+def conv2d_forward(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: tuple[int, int], pads: Pads
+) -> tuple[np.ndarray, NumbaLoopsCache]:
+    """x (N, C, H, W), W (OC, C, KH, KW), b (OC,) or None -> z (N, OC, OH, OW) and the cache for backward."""
+    x_p = np.ascontiguousarray(pad2d(x, pads))
     W = np.ascontiguousarray(W)
     N, _, Hp, Wp = x_p.shape
     OC, _, KH, KW = W.shape
     SH, SW = int(stride[0]), int(stride[1])
     z = np.zeros((N, OC, (Hp - KH) // SH + 1, (Wp - KW) // SW + 1), dtype=x_p.dtype)
     _forward_kernel(x_p, W, SH, SW, z)
-    return z, x_p
+    if b is not None:
+        z += b.reshape(1, -1, 1, 1)
+    return z, NumbaLoopsCache(x_p, W, stride, pads, b is not None)
 
 
 def conv2d_backward(
-    dz: np.ndarray,
-    x_p: np.ndarray,
-    W: np.ndarray,
-    stride: tuple[int, int],
-    padded_shape: tuple[int, ...],
-    need_dx: bool,
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """dz (N, OC, OH, OW) -> dL/dx_p (N, C, Hp, Wp) or None, dL/dW (OC, C, KH, KW)."""
-    dz = np.ascontiguousarray(dz)
-    W = np.ascontiguousarray(W)
-    SH, SW = int(stride[0]), int(stride[1])
-    dW = np.zeros_like(W)
-    _weight_grad_kernel(x_p, dz, SH, SW, dW)
+    grad: np.ndarray, cache: NumbaLoopsCache, need_dx: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """grad = dL/dz (N, OC, OH, OW) -> dL/dx (N, C, H, W) or None, dL/dW (OC, C, KH, KW), dL/db (OC,) or None."""
+    grad = np.ascontiguousarray(grad)
+    db = grad.sum(axis=(0, 2, 3)) if cache.has_bias else None  # δ_b = Σ δ_in
+    SH, SW = int(cache.stride[0]), int(cache.stride[1])
+    dW = np.zeros_like(cache.W)
+    _weight_grad_kernel(cache.x_p, grad, SH, SW, dW)
     if not need_dx:
-        return None, dW
-    dx_p = np.zeros(padded_shape, dtype=dz.dtype)
-    _input_grad_kernel(dz, W, SH, SW, dx_p)
-    return dx_p, dW
+        return None, dW, db
+    dx_p = np.zeros(cache.x_p.shape, dtype=grad.dtype)
+    _input_grad_kernel(grad, cache.W, SH, SW, dx_p)
+    return crop2d(dx_p, cache.pads), dW, db

@@ -1,32 +1,40 @@
-"""Max and average pooling: padding, and the choice between the reference and the fast kernel.
+"""Max and average pooling: which implementation computes it.
 
-Three implementations give the same results:
+Three implementations give the same results (the tests check them against each other and
+against PyTorch); pick one with ``impl``:
 
-* ``impl="reference"`` (:mod:`.pool_reference`): Python loops over output pixels, the readable one;
-* ``impl="numpy"`` (:mod:`.pool_numpy`): loops over the few offsets inside the window, each
-  offset one strided slice of the whole batch;
-* ``impl="fast"`` (:mod:`.pool_fast`, the default): the reference's loops compiled by numba.
+===============  ======================  ===============================================
+impl             module                  role
+===============  ======================  ===============================================
+``"reference"``  :mod:`.pool_reference`  the reference: one Python loop iteration per output pixel
+``"numpy"``      :mod:`.pool_numpy`      teaching variant: NumPy, one strided slice per window offset
+``"fast"``       :mod:`.pool_fast`       the fast path (default): the reference's loops compiled by numba
+===============  ======================  ===============================================
 
-Windows
-follow PyTorch's defaults: floor mode (rows past the last full window are dropped),
-max pooling pads with -inf (padding never wins), average pooling pads with zeros that
-count in the mean (count_include_pad=True, so every window divides by KH·KW).
+Every implementation has the same four functions, ``max_pool2d_forward(x, pool, stride,
+pads) -> (y, cache)``, ``max_pool2d_backward(grad, cache) -> dx`` and the ``avg_`` pair,
+takes the unpadded input and does its own padding, and caches what its backward needs in
+its own small dataclass. Windows follow PyTorch's defaults: floor mode (rows past the last
+full window are dropped), max pooling pads with -inf (padding never wins), average
+pooling pads with zeros that count in the mean (count_include_pad=True, so every window
+divides by KH·KW).
 
-Shapes: x (N, C, H, W) -> y (N, C, OH, OW), OH = (H + 2P - KH) // S + 1.
+Shapes: x (N, C, H, W) -> y (N, C, OH, OW), OH = (H + 2P - KH) // S + 1 (see :mod:`.shapes`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from .conv import Pads, crop2d, pad2d
+from .shapes import Pads
 
 IMPLEMENTATIONS = ("reference", "numpy", "fast")
 
 
-def _kernel_module(impl: str):
+def implementation(impl: str) -> ModuleType:
+    """The module implementing ``impl``; numba is imported only when asked for."""
     if impl == "fast":
         from . import pool_fast as module  # imports numba on first use
     elif impl == "numpy":
@@ -38,19 +46,6 @@ def _kernel_module(impl: str):
     return module
 
 
-@dataclass
-class PoolCache:
-    """What the pooling backward pass needs from the forward pass."""
-
-    impl: str
-    pool: tuple[int, int]
-    stride: tuple[int, int]
-    pads: Pads
-    padded_shape: tuple[int, int, int, int]
-    saved: Any
-    """The kernel's own cache: the padded input (reference max), where the maxima were (numpy, fast), or None."""
-
-
 def _as_float(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     return x if x.dtype.kind == "f" else x.astype(np.float32)
@@ -58,35 +53,23 @@ def _as_float(x: np.ndarray) -> np.ndarray:
 
 def max_pool2d_forward(
     x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int], pads: Pads = (0, 0, 0, 0), impl: str = "fast"
-) -> tuple[np.ndarray, PoolCache]:
+) -> tuple[np.ndarray, Any]:
     """x (N, C, H, W) -> y (N, C, OH, OW), the maximum of each window, and the cache for backward."""
-    module = _kernel_module(impl)
-    x_p = pad2d(_as_float(x), pads, value=-np.inf)
-    y, saved = module.max_pool2d_forward(x_p, pool, stride)
-    return y, PoolCache(impl, pool, stride, pads, x_p.shape, saved)
+    return implementation(impl).max_pool2d_forward(_as_float(x), pool, stride, pads)
 
 
-def max_pool2d_backward(dy: np.ndarray, cache: PoolCache) -> np.ndarray:
-    """dL/dy (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
-    module = _kernel_module(cache.impl)
-    if cache.impl == "reference":
-        dx_p = module.max_pool2d_backward(dy, cache.saved, cache.pool, cache.stride)
-    else:
-        dx_p = module.max_pool2d_backward(dy, cache.saved, cache.padded_shape, cache.pool, cache.stride)
-    return crop2d(dx_p, cache.pads)
+def max_pool2d_backward(grad: np.ndarray, cache: Any) -> np.ndarray:
+    """grad = dL/dy (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
+    return implementation(cache.impl).max_pool2d_backward(grad, cache)
 
 
 def avg_pool2d_forward(
     x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int], pads: Pads = (0, 0, 0, 0), impl: str = "fast"
-) -> tuple[np.ndarray, PoolCache]:
-    """x (N, C, H, W) -> y (N, C, OH, OW), the mean of each window (padding zeros included)."""
-    module = _kernel_module(impl)
-    x_p = pad2d(_as_float(x), pads, value=0.0)
-    y, saved = module.avg_pool2d_forward(x_p, pool, stride)
-    return y, PoolCache(impl, pool, stride, pads, x_p.shape, saved)
+) -> tuple[np.ndarray, Any]:
+    """x (N, C, H, W) -> y (N, C, OH, OW), the mean of each window (padding zeros included), and the cache."""
+    return implementation(impl).avg_pool2d_forward(_as_float(x), pool, stride, pads)
 
 
-def avg_pool2d_backward(dy: np.ndarray, cache: PoolCache) -> np.ndarray:
-    """dL/dy (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
-    module = _kernel_module(cache.impl)
-    return crop2d(module.avg_pool2d_backward(dy, cache.padded_shape, cache.pool, cache.stride), cache.pads)
+def avg_pool2d_backward(grad: np.ndarray, cache: Any) -> np.ndarray:
+    """grad = dL/dy (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
+    return implementation(cache.impl).avg_pool2d_backward(grad, cache)

@@ -1,17 +1,21 @@
-"""numba kernels for the im2col convolution: the copies around the one matrix multiply.
+"""numba kernels of the fast convolution (``conv_fast``): the copies around the one matrix product.
 
-``conv_im2col`` writes each step in plain NumPy first (``im2col``, ``col2im``, the
+``conv_im2col_reference`` writes each step in plain NumPy (``im2col``, ``col2im``, the
 reorders); these kernels compute exactly the same arrays, tested equal to them. They
 exist because the NumPy versions touch memory more often than needed:
 
 * ``im2col_rows`` reads the input once and writes each column entry once; padding is
   folded in (entries outside the image are written as 0), so no padded copy is made;
-* ``col2im_rows`` adds each column entry back once, and crops the padding on the fly;
+* ``col2im_rows`` adds each column entry back once, and drops the padding on the fly;
 * ``rows_to_nchw`` / ``nchw_to_rows`` swap the first two axes of (OC, N, P) <-> (N, OC, P)
   and add the bias, or sum dL/db, in the same pass.
 
-Layout (see ``conv_im2col``): col has one row per (c, ki, kj) and one column per (n, i, j):
-col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j] = x[n, c, i·SH + ki - PT, j·SW + kj - PL] (0 outside).
+Layout (the formula every index below implements): col has one row per (c, ki, kj) and one
+column per output pixel (n, i, j), with P = OH·OW pixels per image,
+
+    col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j] = x[n, c, i·SH + ki − PT, j·SW + kj − PL]   (0 outside x)
+
+and an (N, C, H, W) array x is stored flat as x[n, c, h, w] = xf[((n·C + c)·H + h)·W + w].
 
 Why the arrays are indexed through flat views with ``U(...)`` (unsigned) offsets: numba
 supports negative indices (a[-1]), so for a signed index it must check ``i < 0`` on
@@ -21,7 +25,9 @@ non-negative by construction before it is converted.
 
 Every kernel runs on one core (see ``jit``): glassnet's threads each take a slice of the
 batch (:mod:`glassnet.parallel`). Kernels compile on first use (a few seconds) and are cached
-on disk (``cache=True``), so later runs start at once.
+on disk (``cache=True``), so later runs start at once. With ``NUMBA_DISABLE_JIT=1`` in the
+environment they run as plain Python (``U`` then makes NumPy uint64 scalars), slowly but
+steppable in a debugger; ``tests/test_kernels_python.py`` checks they give the same gradients.
 """
 from __future__ import annotations
 
@@ -30,7 +36,6 @@ from numba import njit
 from numba import uint64 as U
 
 from .jit import JIT
-
 
 
 @njit(cache=True)
@@ -52,16 +57,16 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
     P = OH * OW
     xf = x.ravel()
     cf = col.ravel()
-    for r in range(C * KH * KW):  # one row of col per (c, ki, kj)
+    for r in range(C * KH * KW):  # one row of col per r = (c·KH + ki)·KW + kj
         c = r // (KH * KW)
         ki = (r // KW) % KH
         kj = r % KW
-        j_lo = _first_inside(kj, PL, SW, OW)
+        j_lo = _first_inside(kj, PL, SW, OW)  # columns j < j_lo and j >= j_hi fall in the padding
         j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
         for n in range(N):
             for i in range(OH):
-                out = U((r * N + n) * P + i * OW)
-                h = i * SH + ki - PT
+                out = U((r * N + n) * P + i * OW)  # col[r, (n·OH + i)·OW + 0], flat (rows of N·P entries)
+                h = i * SH + ki - PT  # the input row: h = i·SH + ki − PT
                 if h < 0 or h >= H:  # a padding row
                     for j in range(OW):
                         cf[out + U(j)] = 0
@@ -70,14 +75,14 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
                     cf[out + U(j)] = 0
                 for j in range(j_hi, OW):
                     cf[out + U(j)] = 0
-                row = ((n * C + c) * H + h) * W
+                row = ((n * C + c) * H + h) * W  # x[n, c, h, 0], flat
                 if SW == 1:  # contiguous: a plain copy LLVM vectorises
-                    src = U(row + j_lo + kj - PL)
+                    src = U(row + j_lo + kj - PL)  # x[n, c, h, j_lo + kj − PL]
                     dst = out + U(j_lo)
                     for j in range(j_hi - j_lo):
                         cf[dst + U(j)] = xf[src + U(j)]
                 else:
-                    for j in range(j_lo, j_hi):
+                    for j in range(j_lo, j_hi):  # col[r, (n·OH + i)·OW + j] = x[n, c, h, j·SW + kj − PL]
                         cf[out + U(j)] = xf[U(row + j * SW + kj - PL)]
 
 
@@ -100,10 +105,11 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
                     j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
                     for i in range(OH):
                         h = i * SH + ki - PT
-                        if h < 0 or h >= H:
+                        if h < 0 or h >= H:  # a padding row: its gradient is dropped
                             continue
-                        src = U((r * N + n) * P + i * OW)
-                        row = ((n * C + c) * H + h) * W
+                        src = U((r * N + n) * P + i * OW)  # col[r, (n·OH + i)·OW + 0]
+                        row = ((n * C + c) * H + h) * W  # dx[n, c, h, 0]
+                        # dx[n, c, i·SH + ki − PT, j·SW + kj − PL] += col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j]
                         if SW == 1:
                             dst = U(row + j_lo + kj - PL)
                             src += U(j_lo)
@@ -123,30 +129,30 @@ def rows_to_nchw(z, b, y):  # pragma: no cover - compiled
     for n in range(N):
         for oc in range(OC):
             bias = b[oc]
-            src = U((oc * N + n) * P)
-            dst = U((n * OC + oc) * P)
+            src = U((oc * N + n) * P)  # z[oc, n·P + 0]
+            dst = U((n * OC + oc) * P)  # y[n, oc, 0]
             for p in range(P):
                 yf[dst + U(p)] = zf[src + U(p)] + bias
 
 
 @njit(**JIT, fastmath={"reassoc"})
-def nchw_to_rows(dz, rows, db):  # pragma: no cover - compiled
-    """dz (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = dz[n, oc, p]; db[oc] = Σ_n,p dz[n, oc, p].
+def nchw_to_rows(grad, rows, db):  # pragma: no cover - compiled
+    """grad (N, OC, P) -> rows (OC, N·P) with rows[oc, n·P + p] = grad[n, oc, p]; db[oc] = Σ_n,p grad[n, oc, p].
 
     ``reassoc`` lets LLVM add each image's P values in vector lanes (as NumPy's sum does);
     the per-image sums are added up in float64.
     """
-    N, OC, P = dz.shape
-    zf = dz.ravel()
+    N, OC, P = grad.shape
+    gf = grad.ravel()
     rf = rows.ravel()
     for oc in range(OC):
         total = 0.0
         for n in range(N):
-            src = U((n * OC + oc) * P)
-            dst = U((oc * N + n) * P)
+            src = U((n * OC + oc) * P)  # grad[n, oc, 0]
+            dst = U((oc * N + n) * P)  # rows[oc, n·P + 0]
             part = np.float32(0.0)  # becomes float64 for float64 arrays (numba unifies the types)
             for p in range(P):
-                value = zf[src + U(p)]
+                value = gf[src + U(p)]
                 rf[dst + U(p)] = value
                 part += value
             total += np.float64(part)
