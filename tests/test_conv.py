@@ -301,3 +301,25 @@ def test_numba_is_imported_only_when_a_numba_path_is_used():
         "assert 'numba' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_reference_and_fast_name_the_conv_paths_as_they_name_the_pooling_paths():
+    assert Conv2D(2, 3, impl="reference").impl == "loops"
+    assert Conv2D(2, 3, impl="fast").impl == "im2col"
+    assert Conv2D.from_config(Conv2D(2, 3, impl="reference").get_config()).impl == "loops"
+
+
+def test_use_implementation_switches_every_conv_and_pooling_layer_of_a_model(rng):
+    from glassnet import Sequential
+    from glassnet.layers import Dense, Flatten, MaxPool2D, ReLU, use_implementation
+
+    model = Sequential([Conv2D(2, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(3)], input_shape=(1, 6, 6), seed=0)
+    x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)
+    fast = model.predict(x)
+    use_implementation(model, "reference")
+    assert [getattr(layer, "impl", None) for layer in model.layers] == ["loops", None, "reference", None, None]
+    assert_close(model.predict(x), fast, what="reference paths vs fast paths")
+    use_implementation(model.layers, "fast")
+    assert [getattr(layer, "impl", None) for layer in model.layers] == ["im2col", None, "fast", None, None]
+    with pytest.raises(ValueError, match="reference"):
+        use_implementation(model, "loops")

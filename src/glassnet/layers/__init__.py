@@ -5,5 +5,6 @@ from .dense import Dense
 from .reshape import Flatten
 from .conv import Conv2D
 from .pooling import AvgPool2D, MaxPool2D
+from .window import WindowLayer, use_implementation
 from .normalization import BatchNorm, BatchNorm1D, BatchNorm2D
 from .dropout import Dropout

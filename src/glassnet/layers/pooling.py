@@ -3,8 +3,8 @@
 Max pooling sends each δ to the maximum of its window (0 to the others); average pooling
 shares it equally, δ / (KH·KW). Windows may overlap (stride < pool size) and need not
 divide the image evenly (floor mode, PyTorch's default). The arithmetic lives in
-``glassnet.ops.pool``: impl "fast" (default, compiled by numba), "numpy" (strided slices) or
-"reference" (one Python loop iteration per output pixel).
+``glassnet.ops.pool``: impl "fast" (default, compiled by numba), "numpy" (strided slices,
+a teaching variant) or "reference" (one Python loop iteration per output pixel).
 """
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import numpy as np
 
 from ..ops import pool as pool_ops
 from .base import register
-from .conv import WindowLayer, _padding_arg, _positive_pair
+from .window import WindowLayer, padding_argument, positive_pair
 
 
 class _Pool2D(WindowLayer):
     """Shared constructor, checks and config of the two pooling layers."""
 
+    implementations = pool_ops.IMPLEMENTATIONS
     _forward_op = staticmethod(pool_ops.max_pool2d_forward)
     _backward_op = staticmethod(pool_ops.max_pool2d_backward)
 
@@ -34,10 +35,10 @@ class _Pool2D(WindowLayer):
         input_shape: tuple[int, ...] | None = None,
     ):
         super().__init__(name=name, input_shape=input_shape)
-        self.kernel_size = _positive_pair(pool_size, "pool_size")
-        self.stride = self.kernel_size if stride is None else _positive_pair(stride, "stride")
+        self.kernel_size = positive_pair(pool_size, "pool_size")
+        self.stride = self.kernel_size if stride is None else positive_pair(stride, "stride")
         self._stride_given = stride is not None
-        self.padding = _padding_arg(padding)
+        self.padding = padding_argument(padding)
         if isinstance(self.padding, tuple) and any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(
                 f"{type(self).__name__} padding {padding!r} is more than half the pool size {self.kernel_size}: "
@@ -49,17 +50,6 @@ class _Pool2D(WindowLayer):
     def pool_size(self) -> tuple[int, int]:
         """(KH, KW) of the pooling window."""
         return self.kernel_size
-
-    @property
-    def impl(self) -> str:
-        """Which pooling kernel runs: 'fast', 'numpy' or 'reference'."""
-        return self._impl
-
-    @impl.setter
-    def impl(self, value: str) -> None:
-        if value not in pool_ops.IMPLEMENTATIONS:
-            raise ValueError(f"unknown {type(self).__name__} impl {value!r}; expected one of {pool_ops.IMPLEMENTATIONS}")
-        self._impl = value
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """x (N, C, H, W) -> y (N, C, OH, OW)."""
