@@ -1,4 +1,5 @@
 """glassnet: a deep-learning framework written from scratch in NumPy, to read and to learn from."""
+from .version import __version__
 from .backend import DTYPE, seed
 from .parallel import get_num_threads, set_num_threads
 from . import initializers, layers
@@ -11,5 +12,3 @@ from .model import Sequential
 from .io import load_model
 from . import zoo
 from . import viz  # figures; matplotlib itself loads on first use
-
-__version__ = "0.1.0"

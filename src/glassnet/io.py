@@ -13,7 +13,9 @@ The file is a plain safetensors file (https://github.com/huggingface/safetensors
   (SHA-256 over every tensor, so flipped bits in the weights are caught).
 
 Loading reads JSON and raw arrays only: layer classes are looked up by name in
-``glassnet.layers.LAYER_CLASSES`` and never imported from a name in the file.
+``glassnet.layers.LAYER_CLASSES`` and never imported from a name in the file; the model
+class likewise in ``MODEL_CLASSES``, which ``glassnet.model`` fills with ``register_model``
+(``Sequential``, the class of every file, whose architecture names no class).
 Everything is checked (header, checksum, architecture, every tensor's shape)
 before the model is returned, and each problem is a ``ValueError`` naming the file
 and what was expected. Sizes are checked before anything is allocated: the tensors
@@ -26,6 +28,10 @@ Weights that are NaN or infinite are refused, on saving as on loading.
 Saving writes to a temporary file in the same folder, flushes it to disk and
 renames it over the target (``os.replace`` is atomic), so a crash mid-save leaves
 the previous file intact.
+
+This module never imports the model: ``Sequential.save`` calls ``save_model``, which reads
+the model only through its methods, and ``load_model`` builds the registered class. The
+header checks are in ``safetensors_header``, the shape arithmetic in ``architecture``.
 """
 from __future__ import annotations
 
@@ -33,7 +39,6 @@ import hashlib
 import json
 import math
 import os
-import struct
 import warnings
 from pathlib import Path
 from typing import Any
@@ -44,17 +49,19 @@ import safetensors.numpy
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
+from .architecture import dry_run
 from .backend import DTYPE
-from .fileio import atomic_path, check_regular_file
+from .fileio import atomic_path
 from .layers.base import LAYER_CLASSES
-from .model import _dry_run
+from .safetensors_header import DTYPES, MAX_HEADER_BYTES, read_header
+from .safetensors_header import bad_file as _bad
+from .version import __version__
 
-__all__ = ["save_model", "load_model", "read_metadata", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "read_metadata", "read_header", "register_model", "MODEL_CLASSES",
+           "FORMAT", "FORMAT_VERSION", "MAX_HEADER_BYTES", "MAX_LAYERS"]
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
-MAX_HEADER_BYTES = 100 * 1024 * 1024
-"""safetensors' own limit on the JSON header; a larger length means the file is not safetensors."""
 MAX_LAYERS = 10_000
 """Most layers a model file may declare: 250 times VGG-16's 39 and more than ResNet-1001's ~3,000.
 
@@ -62,14 +69,19 @@ Each layer is a Python object of a few kB, built before its weights are read, so
 without a limit a 100 MB header could ask for millions of them.
 """
 
-_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
-           "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
-           "U64": np.uint64, "BOOL": np.bool_}
-
 _write_file = safetensors.numpy.save_file
 """The function that writes the bytes (a seam: tests make it fail halfway to check atomicity)."""
 
 _OPTIMIZER_CLASSES = {cls.__name__: cls for cls in optimizers_module.OPTIMIZERS.values()}
+
+MODEL_CLASSES: dict[str, type] = {}
+"""Model classes by name, filled by ``register_model``; ``load_model`` builds the one a file names."""
+
+
+def register_model(cls: type) -> type:
+    """Class decorator: make a model class known to ``load_model`` by its name (as layers are by ``register``)."""
+    MODEL_CLASSES[cls.__name__] = cls
+    return cls
 
 
 # ---------------------------------------------------------------------------------
@@ -98,6 +110,7 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
         "optimizer": {"class_name": type(model.optimizer).__name__, "config": model.optimizer.get_config()},
         "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
         "metrics": known,
+        "fuse_softmax": bool(model.fuse_softmax),
     }
 
 
@@ -108,8 +121,6 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     ``metadata``: extra JSON-safe facts (e.g. class_names, dataset) kept under ``user``,
     read back as ``read_metadata(path)["user"]``.
     """
-    from . import __version__
-
     model._require_built("save_model")
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(f"save_model: metadata must be a dict of JSON-safe values, got {type(metadata).__name__}")
@@ -169,94 +180,6 @@ def _atomic_save(tensors: dict[str, np.ndarray], metadata: dict[str, str], path:
 # ---------------------------------------------------------------------------------
 # Reading and checking
 # ---------------------------------------------------------------------------------
-def _sniff(head: bytes) -> str:
-    """A hint naming the file type from its first bytes, for error messages."""
-    if head.startswith(b"PK\x03\x04"):
-        return " (it is a zip archive: a PyTorch .pt/.pth file or a Keras .keras file?)"
-    if head.startswith(b"\x93NUMPY"):
-        return " (it is a NumPy .npy file)"
-    if head.startswith(b"\x89HDF"):
-        return " (it is an HDF5 file: a Keras .h5 model?)"
-    if head[:1] == b"\x80":
-        return " (it looks like a pickle, which glassnet never loads)"
-    return ""
-
-
-def _bad(path: Path, problem: str) -> ValueError:
-    return ValueError(f"cannot load model file {path}: {problem}")
-
-
-def read_header(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, str]]:
-    """(tensor entries, metadata) of a safetensors file, after checking that its layout is sound."""
-    path = check_regular_file(path, "model file", "expected a glassnet model written by model.save()")
-    size = path.stat().st_size
-    expected = "expected a glassnet model written by model.save() (a .safetensors file)"
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-        if len(head) < 8:
-            raise _bad(path, f"it is only {size} bytes, too short for a safetensors header; {expected}")
-        (header_len,) = struct.unpack("<Q", head)
-        if header_len > MAX_HEADER_BYTES or header_len + 8 > size:
-            if header_len + 8 > size and header_len <= MAX_HEADER_BYTES:
-                problem = (f"its header claims {header_len} bytes but only {size - 8} follow: the file is "
-                           f"truncated or not a safetensors file")
-            else:
-                problem = f"it does not start with a safetensors header{_sniff(head)}"
-            raise _bad(path, f"{problem}; {expected}")
-        raw = handle.read(header_len)
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _bad(path, f"its header is not valid JSON (corrupted file, or not a safetensors file{_sniff(head)}); "
-                         f"{expected}") from None
-    if not isinstance(header, dict):
-        raise _bad(path, f"its header is not a JSON object; {expected}")
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise _bad(path, "its __metadata__ is not a map of strings (corrupted header)")
-    data_size = size - 8 - header_len
-    for name, entry in header.items():
-        ok = (isinstance(entry, dict) and entry.get("dtype") in _DTYPES and isinstance(entry.get("shape"), list)
-              and all(isinstance(d, int) and 0 <= d < 2**63 for d in entry["shape"])
-              and isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2
-              and all(isinstance(o, int) for o in entry["data_offsets"]))
-        if not ok:
-            raise _bad(path, f"the header entry for tensor {name!r} is malformed (corrupted header)")
-        begin, end = entry["data_offsets"]
-        nbytes = _declared_nbytes(entry["shape"], np.dtype(_DTYPES[entry["dtype"]]).itemsize)
-        if not 0 <= begin <= end or end - begin != nbytes:
-            raise _bad(path, f"tensor {name!r} has offsets {entry['data_offsets']} that do not fit its shape "
-                             f"{entry['shape']} (corrupted header)")
-    # The tensors must tile the data one after the other, as safetensors writes them: then
-    # their sizes add up to the bytes the file really holds, and no two share bytes (which
-    # would let a small file declare many copies of one large tensor).
-    end_max = 0
-    for name, entry in sorted(header.items(), key=lambda item: item[1]["data_offsets"]):
-        begin, end = entry["data_offsets"]
-        if begin != end_max:
-            raise _bad(path, f"tensor {name!r} starts at byte {begin} of the data, but the tensor before it ends at "
-                             f"byte {end_max}; safetensors tensors follow one another (corrupted header)")
-        end_max = max(end_max, end)
-    if end_max > data_size:
-        raise _bad(path, f"the header describes {end_max} bytes of tensor data but the file holds {data_size}: "
-                         "the file is truncated (an interrupted copy or download?)")
-    if end_max < data_size:
-        raise _bad(path, f"the file has {data_size - end_max} bytes after its last tensor (corrupted file)")
-    return header, metadata
-
-
-def _declared_nbytes(shape: list[int], itemsize: int) -> int:
-    """Bytes of a tensor of this shape (a list of ints from a header), without multiplying huge numbers."""
-    if 0 in shape:
-        return 0
-    nbytes = itemsize
-    for dim in shape:
-        nbytes *= dim
-        if nbytes >= 2**64:  # no file is that big; stop before a long shape list makes a huge integer
-            break
-    return nbytes
-
-
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The glassnet metadata of a model file (architecture, compile, training as parsed JSON)."""
     path = Path(path)
@@ -289,13 +212,11 @@ def _parse_metadata(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
 
 
 def _build_model(path: Path, architecture: Any, header: dict[str, Any]):
-    """A Sequential from the architecture JSON, using only the registered layer classes.
+    """A model (``Sequential``) from the architecture JSON, using only the registered model and layer classes.
 
     Nothing big is allocated before the sizes the architecture declares are checked
     against the limits and against the tensors in the file's ``header`` (``_check_declared_sizes``).
     """
-    from .model import Sequential
-
     if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
         raise _bad(path, "its architecture is not {'layers': [...], ...}")
     if len(architecture["layers"]) > MAX_LAYERS:
@@ -320,11 +241,16 @@ def _build_model(path: Path, architecture: Any, header: dict[str, Any]):
     seed = architecture.get("seed")
     if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**64):
         raise _bad(path, f"its architecture has seed {seed!r}; expected a non-negative int")
+    class_name = architecture.get("class_name", "Sequential")
+    model_class = MODEL_CLASSES.get(class_name) if isinstance(class_name, str) else None
+    if model_class is None:
+        raise _bad(path, f"its architecture names the model class {class_name!r}, which glassnet does not know "
+                         f"(known: {sorted(MODEL_CLASSES)})")
     name = architecture.get("name")
     _check_declared_sizes(path, layers, tuple(input_shape), header)
     try:
-        return Sequential(layers, input_shape=tuple(input_shape), seed=seed,
-                          name=name if isinstance(name, str) else None)
+        return model_class(layers, input_shape=tuple(input_shape), seed=seed,
+                           name=name if isinstance(name, str) else None)
     except (TypeError, ValueError) as error:
         raise _bad(path, f"its architecture does not fit together: {error}") from None
 
@@ -338,7 +264,7 @@ def _check_declared_sizes(path: Path, layers: list, input_shape: tuple[int, ...]
     what the file holds, however large the architecture claims to be.
     """
     try:
-        _dry_run(layers, input_shape)  # shapes fit, each layer and the model within the size limits
+        dry_run(layers, input_shape)  # shapes fit, each layer and the model within the size limits
     except ValueError as error:
         raise _bad(path, f"its architecture cannot be built: {error}") from None
     needed: dict[str, tuple[int, str, tuple[int, ...]]] = {}  # tensor name -> (layer index, key, shape)
@@ -362,13 +288,13 @@ def _check_declared_sizes(path: Path, layers: list, input_shape: tuple[int, ...]
         if tuple(entry["shape"]) != weight_shape:
             raise _bad(path, f"{layers[index].describe()} (layer {index}) weight {key!r} has shape "
                              f"{tuple(entry['shape'])} in the file, but the architecture needs {weight_shape}")
-        dtype = np.dtype(_DTYPES[entry["dtype"]])
+        dtype = np.dtype(DTYPES[entry["dtype"]])
         if not np.issubdtype(dtype, np.floating):
             raise _bad(path, f"{layers[index].describe()} weight {key!r} has dtype {dtype}; expected float32")
 
 
 def _compile_objects(path: Path, config: Any):
-    """(optimizer, loss, metric names) from the compile JSON, or None if the file has none or unknown classes."""
+    """(optimizer, loss, metric names, fuse_softmax) from the compile JSON, or None if none or unknown classes."""
     if config is None:
         return None
     try:
@@ -382,9 +308,12 @@ def _compile_objects(path: Path, config: Any):
         optimizer = opt_cls.from_config(dict(opt_cfg["config"]))
         loss = loss_cls.from_config(dict(loss_cfg["config"]))
         metric_names = [m for m in metric_names if isinstance(m, str) and m in metrics_module.METRICS]
+        fuse_softmax = config.get("fuse_softmax", True)  # files written before the switch existed fused
+        if not isinstance(fuse_softmax, bool):
+            raise ValueError(f"fuse_softmax is {fuse_softmax!r}; expected true or false")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _bad(path, f"its compile settings are malformed ({type(error).__name__}: {error})") from None
-    return optimizer, loss, metric_names
+    return optimizer, loss, metric_names, fuse_softmax
 
 
 def load_model(path: str | os.PathLike, compile: bool = True):
@@ -441,9 +370,9 @@ def load_model(path: str | os.PathLike, compile: bool = True):
         np.copyto(store[key], tensors[name].astype(DTYPE, copy=False))
     model.epochs_trained = epochs_trained
     if compiled is not None:
-        optimizer, loss, metric_names = compiled
+        optimizer, loss, metric_names, fuse_softmax = compiled
         try:
-            model.compile(optimizer, loss, metric_names)
+            model.compile(optimizer, loss, metric_names, fuse_softmax=fuse_softmax)
             if optimizer_state:
                 optimizer.load_state_dict(optimizer_state)
         except (TypeError, ValueError) as error:

@@ -8,25 +8,27 @@
     history = model.fit(x_train, y_train, epochs=5, batch_size=64, validation_split=0.1)
     probabilities = model.predict(x_test)
 
-One training step is the whole algorithm of the course::
+This module holds what a model is: its layers, shape inference, the two passes, its
+weights and its description. What it does with them is in the modules it owns, each of
+which imports nothing of this one:
 
-    out = x
-    for layer in layers:            out = layer.forward(out, training=True)
-    loss = loss_fn.forward(out, y);  grad = loss_fn.backward()        # dL/dout, already / N
-    for layer in reversed(layers):  grad = layer.backward(grad)
-    optimizer.step(params, grads)
+* ``training.py``: ``Sequential`` inherits ``Trainer`` (compile / fit / evaluate /
+  predict, as Keras 3's Model inherits its Trainer) and the loop; one training step is
+  written out at the top of that module;
+* ``io.py``: ``model.save`` writes through ``glassnet.io.save_model``; ``load_model``
+  builds a ``Sequential`` from the class this module registers there (``register_model``,
+  as layers register in ``LAYER_CLASSES``), so io never imports the model;
+* ``architecture.py``: the shape arithmetic that checks layers before they are built;
+* ``seeding.py``: every generator derived from one integer, ``model.seed`` (layer ``i``
+  is initialised from ``default_rng([seed, 0, i])``; the per-epoch streams are there).
 
 Shapes are given once (``input_shape=`` or the first layer's) and inferred for every
-later layer. The loop itself (batching, validation, callbacks) is in ``training.py``.
+later layer. Calling the model, ``model(x)``, runs it in inference mode (as Keras, and
+as calling a layer does); ``model(x, training=True)`` uses batch statistics and dropout.
 
-Randomness comes from one integer, ``model.seed``: layer ``i`` is initialised from
-``default_rng([seed, 0, i])``; the shuffle of the e-th epoch this model ever trained is
-``default_rng([seed, 1, e])``; a layer with its own generator (Dropout) gets
-``default_rng([seed, 2, e, i])`` at the start of that epoch, and a DataLoader passed
-as x (and its Augment) ``default_rng([seed, 3, e, ...])``. Nothing depends on a
-generator's hidden state carried across epochs, so a model saved after epoch 2 and
-loaded again continues exactly as an uninterrupted run (``model.epochs_trained`` is
-saved with it).
+Imports: model -> training -> (callbacks, batch_sources, training_checks, seeding,
+parallel); model -> io -> (safetensors_header, architecture); model -> architecture,
+seeding, layers. Nothing imports back.
 """
 from __future__ import annotations
 
@@ -36,28 +38,22 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import losses as losses_module
-from . import metrics as metrics_module
-from . import optimizers as optimizers_module
+from .architecture import MAX_MODEL_WEIGHTS, dry_run, shape_tuple, weight_count
 from .backend import DTYPE, global_rng
-from .layers.activations import Sigmoid, Softmax
+from .callbacks import History
+from .io import register_model, save_model
 from .layers.base import Layer
+from .seeding import init_rng
+from .training import Trainer
 
-__all__ = ["Sequential", "History"]
-
-from .callbacks import History  # noqa: E402  (re-exported: keras.callbacks.History lives beside the model)
-
-MAX_MODEL_WEIGHTS = 2**30
-"""Most weights (params + buffers) a model may have: 4 GiB as float32, eight times VGG-16's 138 million."""
-
-INIT_STREAM, SHUFFLE_STREAM, LAYER_STREAM, LOADER_STREAM = 0, 1, 2, 3
-"""Sub-streams of the model's seed: weight init, per-epoch shuffling, layer and DataLoader generators."""
+__all__ = ["Sequential", "History", "MAX_MODEL_WEIGHTS"]
 
 _model_counter = itertools.count(1)
 
 
-class Sequential:
-    """A stack of layers; ``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``summary`` as in Keras."""
+@register_model
+class Sequential(Trainer):
+    """A stack of layers; ``compile`` / ``fit`` / ``evaluate`` / ``predict`` (from ``Trainer``) and ``summary`` as in Keras."""
 
     def __init__(
         self,
@@ -67,19 +63,12 @@ class Sequential:
         name: str | None = None,
         seed: int | None = None,
     ):
+        super().__init__()
         self.name = name or f"sequential_{next(_model_counter)}"
         self.seed = int(seed) if seed is not None else int(global_rng().integers(2**63))
         """The one integer all of this model's randomness is derived from (see the module docstring)."""
         self.layers: list[Layer] = []
-        self._input_shape: tuple[int, ...] | None = _shape_tuple(input_shape, "input_shape")
-        self.optimizer: optimizers_module.Optimizer | None = None
-        self.loss: losses_module.Loss | None = None
-        self.metrics: list[tuple[str, Callable[[np.ndarray, np.ndarray], float]]] = []
-        self.stop_training = False
-        """Set to True by a callback to end ``fit`` after the current batch or epoch."""
-        self.epochs_trained = 0
-        """Number of epochs this model has trained in all (saved with it; keys the per-epoch streams)."""
-        self.history: History | None = None
+        self._input_shape: tuple[int, ...] | None = shape_tuple(input_shape, "input_shape")
         self._extend(layers or [])
 
     # ------------------------------------------------------------------ building
@@ -108,7 +97,7 @@ class Sequential:
             self._input_shape = tuple(int(d) for d in first.input_shape)
         if self._input_shape is not None:
             shape = self.layers[-1].output_shape if self.layers else self._input_shape
-            _dry_run(layers, shape, sum(_weight_count(layer) for layer in self.layers))
+            dry_run(layers, shape, sum(weight_count(layer) for layer in self.layers))
             for layer in layers:
                 self._build_layer(len(self.layers), layer, shape)
                 self.layers.append(layer)
@@ -119,12 +108,12 @@ class Sequential:
 
     def build(self, input_shape: Sequence[int]) -> None:
         """Build every layer for per-sample ``input_shape`` (C, H, W) or (features,)."""
-        shape = _shape_tuple(input_shape, "input_shape")
+        shape = shape_tuple(input_shape, "input_shape")
         if self.built:
             if shape != self._input_shape:
                 raise ValueError(f"model {self.name!r} is built for input {self._input_shape}; got {shape}")
             return
-        _dry_run(self.layers, shape)  # raise on a shape that does not fit before anything is created
+        dry_run(self.layers, shape)  # raise on a shape that does not fit before anything is created
         self._input_shape = shape
         for index, layer in enumerate(self.layers):
             self._build_layer(index, layer, shape)
@@ -150,7 +139,7 @@ class Sequential:
                     f"of model {self.name!r} it receives {tuple(shape)}"
                 )
             return
-        layer.build(shape, np.random.default_rng([self.seed, INIT_STREAM, index]))
+        layer.build(shape, init_rng(self.seed, index))
 
     @property
     def built(self) -> bool:
@@ -186,7 +175,9 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    __call__ = forward
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, *input_shape) -> (N, *output_shape), in inference mode unless ``training=True`` (as a layer call)."""
+        return self.forward(x, training)
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         """dL/doutput (N, *output_shape) -> fills every layer's ``grads``, in reverse order.
@@ -271,109 +262,6 @@ class Sequential:
         """Number of trainable scalars."""
         return sum(layer.count_params() for layer in self.layers)
 
-    # ------------------------------------------------------------------ compile
-    def compile(
-        self,
-        optimizer: str | optimizers_module.Optimizer = "rmsprop",
-        loss: str | losses_module.Loss | None = None,
-        metrics: Sequence[str | Callable[[np.ndarray, np.ndarray], float]] | None = None,
-    ) -> None:
-        """Choose the optimizer and loss (objects or names) and the metrics to log ('accuracy', 'mae')."""
-        if loss is None:
-            raise ValueError("compile needs a loss, e.g. loss='cross_entropy' (logits) or 'mse'")
-        if not self.layers:
-            raise ValueError(f"compile: model {self.name!r} has no layers; add them before compiling")
-        optimizer = optimizers_module.get(optimizer)
-        loss = losses_module.get(loss)
-        if isinstance(metrics, str):
-            metrics = [metrics]
-        named = [metrics_module.get(m) for m in (metrics or [])]
-        last = self.layers[-1]
-        if isinstance(loss, losses_module.CrossEntropy) and not loss.from_logits and not isinstance(last, Softmax):
-            raise ValueError(
-                f"loss {loss.name!r} expects probabilities, but the last layer {last.describe()} is not Softmax, so "
-                "the outputs are raw scores (logits); use loss='cross_entropy' (softmax built into the loss) "
-                "or add a Softmax layer at the end"
-            )
-        if isinstance(loss, losses_module.CrossEntropy) and loss.from_logits and isinstance(last, Softmax):
-            raise ValueError(
-                f"loss 'cross_entropy' takes logits and applies softmax itself, but the last layer {last.describe()} "
-                "already is Softmax (softmax twice trains badly); use loss='categorical_crossentropy' with the "
-                "Softmax layer, or remove the Softmax layer"
-            )
-        if isinstance(loss, losses_module.BinaryCrossEntropy) and not loss.from_logits and not isinstance(last, Sigmoid):
-            raise ValueError(
-                f"loss 'binary_crossentropy' expects probabilities, but the last layer {last.describe()} is not "
-                "Sigmoid; add a Sigmoid layer or use BinaryCrossEntropy(from_logits=True)"
-            )
-        self.optimizer, self.loss, self.metrics = optimizer, loss, named
-
-    @property
-    def compiled(self) -> bool:
-        """True once ``compile`` has chosen an optimizer and a loss."""
-        return self.optimizer is not None and self.loss is not None
-
-    def training_plan(self) -> tuple[list[Layer], losses_module.Loss]:
-        """(layers the training step runs, loss it applies to their output).
-
-        Softmax + cross-entropy on probabilities (and Sigmoid + binary cross-entropy) are
-        fused: the step stops before the last layer and applies the loss "from logits",
-        so dL/dz = (p - y) / N exactly, and logits of ±1000 give no NaN.
-        """
-        last = self.layers[-1]
-        loss = self.loss
-        if isinstance(loss, losses_module.CrossEntropy) and not loss.from_logits and isinstance(last, Softmax):
-            return self.layers[:-1], type(loss).from_config({**loss.get_config(), "from_logits": True})
-        if isinstance(loss, losses_module.BinaryCrossEntropy) and not loss.from_logits and isinstance(last, Sigmoid):
-            return self.layers[:-1], type(loss).from_config({**loss.get_config(), "from_logits": True})
-        return list(self.layers), loss
-
-    # ------------------------------------------------------------------ fit / evaluate / predict
-    def fit(
-        self,
-        x: Any,
-        y: Any = None,
-        batch_size: int = 32,
-        epochs: int = 1,
-        verbose: int = 1,
-        callbacks: Sequence[Any] | None = None,
-        validation_split: float = 0.0,
-        validation_data: Any = None,
-        shuffle: bool = True,
-        initial_epoch: int = 0,
-    ) -> History:
-        """Train on x (N, *input_shape) and labels y (N,) int or (N, K) one-hot, or a DataLoader; returns History.
-
-        As in Keras, ``epochs`` is the index of the last epoch and training starts at
-        ``initial_epoch``: to resume a loaded model, ``fit(..., epochs=total,
-        initial_epoch=model.epochs_trained)``. ``validation_split`` holds out the last
-        fraction of x, y before shuffling. ``verbose``: 0 quiet, 1 progress bar, 2 one
-        line per epoch. Everything is checked before the first step.
-        """
-        from .training import fit
-
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                   validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-                   initial_epoch=initial_epoch)
-
-    def evaluate(
-        self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 0, return_dict: bool = False
-    ) -> float | list[float] | dict[str, float]:
-        """Loss (and metrics) on x, y in inference mode: a float, [loss, *metrics], or a dict."""
-        from .training import evaluate
-
-        logs = evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
-
-    def predict(self, x: Any, batch_size: int = 128, verbose: int = 0) -> np.ndarray:
-        """Outputs (N, *output_shape) for x (N, *input_shape), ``batch_size`` samples at a time."""
-        from .training import predict
-
-        return predict(self, x, batch_size=batch_size, verbose=verbose)
-
     # ------------------------------------------------------------------ description
     def summary(self, print_fn: Callable[[str], Any] | None = None) -> None:
         """Print a Keras-style table: layer (type), output shape, parameter count, and the totals."""
@@ -408,8 +296,6 @@ class Sequential:
 
     def save(self, path: str, include_optimizer: bool = True, metadata: dict[str, Any] | None = None) -> None:
         """Write one .safetensors file: weights, architecture, compile settings, optimizer state (atomic)."""
-        from .io import save_model
-
         save_model(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
     def __repr__(self) -> str:
@@ -422,46 +308,3 @@ class Sequential:
     def __iter__(self):
         return iter(self.layers)
 
-
-def _shape_tuple(shape: Sequence[int] | None, what: str) -> tuple[int, ...] | None:
-    if shape is None:
-        return None
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    try:
-        result = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a tuple of positive ints like (1, 28, 28), got {shape!r}") from None
-    if not result or any(d <= 0 for d in result):
-        raise ValueError(f"{what} must be a tuple of positive ints like (1, 28, 28), got {shape!r}")
-    return result
-
-
-def _weight_count(layer: Layer) -> int:
-    """Number of numbers in a built layer's params and buffers (0 if not built)."""
-    return sum(int(a.size) for store in (layer.params, layer.buffers) for a in store.values())
-
-
-def _dry_run(layers: Sequence[Layer], shape: tuple[int, ...], weights: int = 0) -> int:
-    """Check that ``shape`` flows through ``layers`` and their sizes are within the limits; return the weight count.
-
-    Shape arithmetic only, no parameters created. ``weights``: the weights of the layers
-    before these, counted against ``MAX_MODEL_WEIGHTS`` with theirs.
-    """
-    for layer in layers:
-        if layer.built:
-            if tuple(layer.input_shape) != tuple(shape):
-                raise ValueError(f"{layer.describe()} was already built for input {layer.input_shape}; "
-                                 f"here it receives {tuple(shape)}")
-            weights += _weight_count(layer)
-            shape = layer.output_shape
-            continue
-        layer.check_sample_shape(tuple(shape))
-        weights += layer.check_size(tuple(shape))
-        if weights > MAX_MODEL_WEIGHTS:
-            raise ValueError(
-                f"with {layer.describe()} the model would have {weights:,} weights; the limit is "
-                f"{MAX_MODEL_WEIGHTS:,} per model (MAX_MODEL_WEIGHTS, 4 GiB of float32)"
-            )
-        shape = layer.compute_output_shape(tuple(shape))
-    return weights

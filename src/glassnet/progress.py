@@ -1,0 +1,112 @@
+"""The progress bar ``fit`` shows: Keras's bar within an epoch, then one line per epoch with the metrics."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+import numpy as np
+
+from .callback_base import Callback
+
+__all__ = ["ProgressBar"]
+
+
+def _format_value(value: float) -> str:
+    """Keras's number format: 4 decimals, or scientific notation for tiny values."""
+    if isinstance(value, (float, np.floating)) and value != 0 and abs(value) < 1e-3:
+        return f"{value:.4e}"
+    return f"{value:.4f}"
+
+
+def _format_logs(logs: dict[str, float], skip: tuple[str, ...] = ("batch", "size")) -> str:
+    return "".join(f" - {key}: {_format_value(value)}" for key, value in logs.items() if key not in skip)
+
+
+def _format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds}s"
+
+
+def _format_step_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class ProgressBar(Callback):
+    """Keras-style progress: a bar redrawn within each epoch, then one line per epoch with the metrics.
+
+    ``verbose=1``: on a terminal the bar is redrawn in place (with ``\\r``); when the
+    output is a file or a pipe only the final line of each epoch is written, so logs
+    stay readable. ``verbose=2``: one line per epoch, no bar. ``verbose=0``: nothing.
+    """
+
+    BAR_WIDTH = 30
+    REFRESH_SECONDS = 0.1
+
+    def __init__(self, verbose: int = 1, stream: TextIO | None = None):
+        super().__init__()
+        self.verbose = int(verbose)
+        self.stream = stream
+
+    def _out(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stdout
+
+    def on_train_begin(self, logs=None) -> None:
+        stream = self._out()
+        isatty = getattr(stream, "isatty", None)
+        self.dynamic = bool(isatty and isatty())
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self.epoch_start = time.perf_counter()
+        self.last_draw = 0.0
+        self.seen_steps = 0
+        if self.verbose == 1:
+            self._write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}\n")
+
+    def _bar(self, step: int, steps: int) -> str:
+        width = len(str(steps))
+        if step >= steps:
+            bar = "=" * self.BAR_WIDTH
+        else:
+            filled = self.BAR_WIDTH * step // max(steps, 1)
+            bar = ("=" * filled + ">").ljust(self.BAR_WIDTH, ".")
+        return f"{step:>{width}}/{steps} [{bar}]"
+
+    def on_batch_end(self, batch, logs=None) -> None:
+        self.seen_steps = batch + 1
+        if self.verbose != 1 or not self.dynamic:
+            return
+        now = time.perf_counter()
+        steps = int(self.params.get("steps") or 0)
+        if now - self.last_draw < self.REFRESH_SECONDS and batch + 1 < steps:
+            return
+        self.last_draw = now
+        elapsed = now - self.epoch_start
+        eta = elapsed / (batch + 1) * max(steps - batch - 1, 0)
+        self._write(f"\r{self._bar(batch + 1, steps)} - ETA: {_format_duration(eta)}{_format_logs(logs or {})}\033[K")
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        if self.verbose <= 0:
+            return
+        elapsed = time.perf_counter() - self.epoch_start
+        steps = int(self.params.get("steps") or self.seen_steps or 1)
+        timing = f"{_format_duration(elapsed)} {_format_step_time(elapsed / max(self.seen_steps, 1))}"
+        if self.verbose == 1:
+            prefix = "\r" if self.dynamic else ""
+            line = f"{prefix}{self._bar(self.seen_steps, steps)} - {timing}{_format_logs(logs or {})}"
+            self._write(line + ("\033[K" if self.dynamic else "") + "\n")
+        else:
+            self._write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {timing}{_format_logs(logs or {})}\n")
+
+    def _write(self, text: str) -> None:
+        stream = self._out()
+        stream.write(text)
+        stream.flush()

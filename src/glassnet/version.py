@@ -1,0 +1,3 @@
+"""glassnet's version, in a module of its own so that io can record it without importing the package."""
+
+__version__ = "0.1.0"
