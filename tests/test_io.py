@@ -113,6 +113,17 @@ def test_without_optimizer_state_and_uncompiled(tmp_path):
     assert not glassnet.load_model(tmp_path / "a.safetensors", compile=False).compiled
 
 
+def test_the_unfused_training_switch_is_saved_and_files_without_it_load_fused(tmp_path):
+    model = Sequential([Flatten(), Dense(3), Softmax()], input_shape=(1, 6, 6), seed=0)
+    model.compile("sgd", "categorical_crossentropy", fuse_softmax=False)
+    model.save(tmp_path / "unfused.safetensors")
+    assert glassnet.load_model(tmp_path / "unfused.safetensors").fuse_softmax is False
+    rewrite(tmp_path / "unfused.safetensors", tmp_path / "old.safetensors",
+            metadata_edit=lambda meta: meta.update(compile=json.dumps(
+                {key: value for key, value in json.loads(meta["compile"]).items() if key != "fuse_softmax"})))
+    assert glassnet.load_model(tmp_path / "old.safetensors").fuse_softmax is True
+
+
 def test_user_metadata_travels_with_the_model(tmp_path):
     path = tmp_path / "m.safetensors"
     trained().save(path, metadata={"class_names": ["a", "b", "c"], "dataset": "blobs"})
@@ -229,6 +240,8 @@ def make_bad_file(kind: str, good, path) -> None:
         rewrite(good, path, tensors_edit=lambda t: t.update({"params/2.W": np.zeros(3, np.float32)}))
     elif kind == "unknown_layer":
         rewrite(good, path, architecture_edit=lambda a: a["layers"][2].update(class_name="os.system"))
+    elif kind == "unknown_model_class":
+        rewrite(good, path, architecture_edit=lambda a: a.update(class_name="Functional"))
     elif kind == "bad_layer_config":
         rewrite(good, path, architecture_edit=lambda a: a["layers"][6]["config"].update(units=-4))
     elif kind == "newer_format":
@@ -256,6 +269,7 @@ BAD_FILES = {
     "missing_tensor": "no tensor 'params/6.b'",
     "extra_tensor": "no layer of its architecture has",
     "unknown_layer": "class 'os.system', which glassnet does not know.*never imports",
+    "unknown_model_class": "model class 'Functional', which glassnet does not know",
     "bad_layer_config": "layer 6 \\(Dense\\) has a bad config",
     "newer_format": "newer than this glassnet",
     "optimizer_state_mismatch": "optimizer state 'm/0.W' has shape",

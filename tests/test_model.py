@@ -287,6 +287,40 @@ def test_fused_and_unfused_models_train_identically():
         np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
 
 
+def test_fuse_softmax_false_runs_softmax_backward_and_gives_the_fused_gradient(monkeypatch):
+    x, y = blobs(16, seed=2)
+    fused, unfused = small_mlp(seed=6, softmax=True), small_mlp(seed=6, softmax=True)
+    fused.compile(optimizers.SGD(lr=0.0), "categorical_crossentropy")
+    unfused.compile(optimizers.SGD(lr=0.0), "categorical_crossentropy", fuse_softmax=False)
+    trunk, loss_fn = unfused.training_plan()
+    assert trunk == unfused.layers and not loss_fn.from_logits
+    calls = []
+    softmax_backward = Softmax.backward
+    monkeypatch.setattr(Softmax, "backward", lambda self, grad: calls.append(1) or softmax_backward(self, grad))
+    unfused_loss, _ = train_step(unfused, *unfused.training_plan(), x, y)
+    fused_loss, _ = train_step(fused, *fused.training_plan(), x, y)
+    assert calls == [1]  # once, in the unfused step only
+    assert unfused_loss == pytest.approx(fused_loss, rel=1e-5)
+    for name, grad in fused.named_grads().items():
+        assert_close(unfused.named_grads()[name], grad, what=name)
+
+
+def test_calling_a_layer_or_a_model_runs_in_inference_mode_unless_training_is_passed():
+    model = dropout_bn_model(seed=3)
+    x, _ = blobs(8)
+    inference = model.predict(x)
+    np.testing.assert_array_equal(model(x), inference)
+    out = x.reshape(8, -1)
+    for layer in model.layers[1:]:  # after Flatten, layer by layer
+        out = layer(out)
+    np.testing.assert_array_equal(out, inference)
+    dropout = Dropout(0.5, seed=0)
+    ones = np.ones((4, 10), np.float32)
+    np.testing.assert_array_equal(dropout(ones), ones)
+    assert not np.array_equal(dropout(ones, training=True), ones)
+    assert not np.array_equal(model(x, training=True), inference)
+
+
 # ---------------------------------------------------------------------------------
 # fit / evaluate / predict
 # ---------------------------------------------------------------------------------

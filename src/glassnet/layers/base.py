@@ -3,7 +3,8 @@
 A layer is a small object with two passes:
 
 * ``forward(x, training=True) -> y`` computes the output and caches what the
-  backward pass will need;
+  backward pass will need; calling the layer, ``layer(x)``, is ``forward(x, training=False)``
+  (inference mode, as ``model(x)``), and ``layer(x, training=True)`` is training mode;
 * ``backward(grad) -> grad_x`` receives dL/dy, stores dL/dparam in ``grads`` under
   the same keys as ``params``, and returns dL/dx for the layer below.
 
@@ -159,7 +160,13 @@ class Layer:
         twin.grads = {key: np.zeros_like(value) for key, value in self.grads.items()}
         return twin
 
-    def __call__(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, *input_shape) -> (N, *output_shape) in inference mode unless ``training=True``, as Keras and ``model(x)``.
+
+        Only BatchNorm (running statistics instead of the batch's) and Dropout (no mask)
+        differ between the modes. ``forward(x)`` keeps its own default, training mode: the
+        loop and the gradient check call it to cache what ``backward`` needs.
+        """
         return self.forward(x, training)
 
     # -- description and serialisation -------------------------------------------
