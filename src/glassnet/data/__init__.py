@@ -16,7 +16,7 @@ from .idx import parse_idx, read_idx, write_idx
 from .loader import DataLoader
 from .mnist import load_fashion_mnist, load_mnist
 from .paths import CACHE_DIR_ENV, DATA_DIR_ENV, OFFLINE_ENV
-from .registry import DATASETS, DatasetInfo, load
+from .registry import DATASETS, DatasetInfo, dataset_key, load
 from .synthetic import load_colors, load_shape_colors, load_shapes, make_colors, make_shape_colors, make_shapes
 from .transforms import (
     channel_mean_std,
@@ -24,6 +24,7 @@ from .transforms import (
     head_split,
     one_hot,
     standardize,
+    tail_split,
     to_grayscale,
     to_unit_range,
     train_val_split,
@@ -34,8 +35,8 @@ __all__ = [
     "load_boston", "load_cifar10", "read_cifar10_binary", "Dataset", "download", "sha256_file",
     "ChecksumError", "DatasetError", "DatasetNotFoundError", "DownloadError",
     "parse_idx", "read_idx", "write_idx", "DataLoader", "load_fashion_mnist", "load_mnist",
-    "CACHE_DIR_ENV", "DATA_DIR_ENV", "OFFLINE_ENV", "DATASETS", "DatasetInfo", "load",
+    "CACHE_DIR_ENV", "DATA_DIR_ENV", "OFFLINE_ENV", "DATASETS", "DatasetInfo", "dataset_key", "load",
     "load_colors", "load_shape_colors", "load_shapes", "make_colors", "make_shape_colors", "make_shapes",
-    "channel_mean_std", "from_one_hot", "head_split", "one_hot", "standardize", "to_grayscale",
+    "channel_mean_std", "from_one_hot", "head_split", "one_hot", "standardize", "tail_split", "to_grayscale",
     "to_unit_range", "train_val_split",
 ]

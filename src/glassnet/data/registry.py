@@ -47,9 +47,18 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 
+def _squash(name: str) -> str:
+    return name.strip().lower().replace("-", "").replace("_", "")
+
+
+def dataset_key(name: str) -> str:
+    """The key in DATASETS of a name written any usual way: 'Fashion-MNIST', 'cifar-10' -> 'fashion_mnist', 'cifar10'."""
+    for key in DATASETS:
+        if _squash(key) == _squash(name):
+            return key
+    raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(DATASETS)}")
+
+
 def load(name: str, **kwargs: Any) -> Dataset:
-    """Load dataset ``name`` (a key of DATASETS; '-' and case are ignored) with its loader's keyword arguments."""
-    key = name.strip().lower().replace("-", "_")
-    if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(DATASETS)}")
-    return DATASETS[key].load(**kwargs)
+    """Load dataset ``name`` (a key of DATASETS; case, '-' and '_' are ignored) with its loader's keyword arguments."""
+    return DATASETS[dataset_key(name)].load(**kwargs)

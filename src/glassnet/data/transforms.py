@@ -5,6 +5,8 @@ for floating-point results.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..backend import DTYPE, make_rng
@@ -151,6 +153,24 @@ def train_val_split(
         train_idx, val_idx = order[: n - n_val], order[n - n_val:]
     y = None if y is None else np.asarray(y)
     return (x[train_idx], None if y is None else y[train_idx], x[val_idx], None if y is None else y[val_idx])
+
+
+def tail_split(
+    x: np.ndarray, y: np.ndarray | None, fraction: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Keras's ``validation_split``: the last ``fraction`` of the samples validate, taken before any shuffling.
+
+    The first floor(N * (1 - fraction)) samples train. Returns (x_train, y_train, x_valid, y_valid).
+    """
+    x = np.asarray(x)
+    _check_xy(x, y)
+    n = len(x)
+    split_at = int(math.floor(n * (1.0 - fraction)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"validation_split={fraction} of {n} samples leaves {split_at} for training and "
+                         f"{n - split_at} for validation; expected at least one of each")
+    y = None if y is None else np.asarray(y)
+    return (x[:split_at], None if y is None else y[:split_at], x[split_at:], None if y is None else y[split_at:])
 
 
 def head_split(
