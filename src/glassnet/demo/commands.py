@@ -8,7 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .preprocess import MNIST_STYLE, STYLES
+from .. import data
+from ..data.images import convert_channels
+from ..modelfile import read_user_metadata
+from .inference import DemoModel, style_for
+from .modelfile import check_regular_file, load_classifier, load_shipped
 from .samples import Samples, load_samples
 
 DEFAULT_PORT = 8000
@@ -53,18 +57,18 @@ def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def samples_from_dataset(name: str, per_class: int = 2) -> Samples:
     """The first ``per_class`` test images of each class of a glassnet dataset, as gray uint8 (N, H, W)."""
-    from .. import data
-
-    info = data.DATASETS.get(name.strip().lower().replace("-", "_"))
-    if info is None:
-        raise ValueError(f"unknown dataset {name!r} for --samples; expected a file or one of: {', '.join(data.DATASETS)}")
+    try:
+        info = data.DATASETS[data.dataset_key(name)]
+    except ValueError:
+        raise ValueError(f"unknown dataset {name!r} for --samples; expected a file or one of: "
+                         f"{', '.join(data.DATASETS)}") from None
     if info.task != "classification" or len(info.input_shape) != 3:
         raise ValueError(f"dataset {info.name!r} has no images to draw")
     kwargs = {"download": False} if info.needs_files else {}
     ds = info.load(raw=True, **kwargs)
     images, labels = np.asarray(ds.x_test), np.asarray(ds.y_test)
     chosen = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(len(info.class_names))])
-    gray = images[chosen].astype(np.float32).mean(axis=1)  # (N, C, H, W) -> (N, H, W)
+    gray = convert_channels(images[chosen].astype(np.float32), 1)[:, 0]  # (N, C, H, W) -> (N, H, W)
     return Samples(images=np.rint(gray).astype(np.uint8), labels=labels[chosen].astype(np.int64))
 
 
@@ -74,16 +78,14 @@ def _say(message: str) -> None:
 
 def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, list[str] | None, str, Any, Samples | None]:
     """(model, class names, display name, preprocessing style, samples) for the command's arguments."""
-    from .modelfile import check_regular_file, load_classifier, load_shipped, read_extra_metadata
-
     if model_file is None:
         model, names, name, samples = load_shipped()
         dataset = "mnist"
     else:
         model, names, name = load_classifier(model_file)
-        dataset = read_extra_metadata(model_file)["dataset"]
+        dataset = read_user_metadata(model_file)["dataset"]
         samples = None
-    style = STYLES.get((dataset or "").replace("-", "_").lower(), MNIST_STYLE)
+    style = style_for(dataset)
     source = samples_option or (dataset if model_file is not None else None)
     if source is not None:
         try:
@@ -100,7 +102,6 @@ def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, 
 
 def run_demo(args: argparse.Namespace) -> int:
     """Start the server for ``args.model_file`` (or the shipped model) and serve until Ctrl+C."""
-    from .inference import DemoModel
     from .running import LOOPBACK_HOSTS, address_of, bind_socket, is_loopback, make_server
     from .server import create_app
 

@@ -1,5 +1,8 @@
 """The demo's view of a model: what it is (``describe``) and what it does with a drawing (``run``).
 
+``style_for`` / ``framing_for`` say how a dataset's images were framed; ``glassnet predict``
+and ``glassnet viz`` frame image files with them too.
+
 Nothing here knows about HTTP: ``DemoModel.run`` takes a grid of ink values and returns
 a JSON-ready dict, so it can be tested and timed on its own (see
 benchmarks/bench_demo_latency.py).
@@ -11,9 +14,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..data import dataset_key
+from ..data.images import Framing
 from ..layers.activations import softmax
 from .encode import encode_maps
-from .preprocess import MNIST_STYLE, Style, blank_reason, image_size, preprocess_drawing, to_model_input
+from .preprocess import MNIST_STYLE, STYLES, Style, blank_reason, image_size, preprocess_drawing, to_model_input
 
 NOT_SCORES = {
     "Sigmoid": "independent values in (0, 1), one per output",
@@ -26,6 +31,24 @@ NOT_CLASSIFICATION_LOSSES = {"MeanSquaredError": "mean squared error (a regressi
                              "BinaryCrossEntropy": "binary cross-entropy (independent yes/no outputs)"}
 """Losses a model file may record that say its outputs are not one probability per class."""
 CLASSIFIERS_ONLY = "the demo shows classifiers (a probability for each of at least 2 classes)"
+
+
+def style_for(dataset: str | None) -> Style:
+    """How the images of ``dataset`` (any spelling of a registered name) were framed; MNIST's for any other."""
+    try:
+        return STYLES.get(dataset_key(dataset or ""), MNIST_STYLE)
+    except ValueError:
+        return MNIST_STYLE
+
+
+def framing_for(dataset: str | None, size: tuple[int, int]) -> Framing:
+    """A framing of gray (H, W) images in [0, 1] to ``size`` (height, width) as ``dataset``'s images were made."""
+    style = style_for(dataset)
+
+    def frame(image: np.ndarray) -> tuple[np.ndarray, str]:
+        return preprocess_drawing(image, size, style=style, max_value=1.0), style.describe(size)
+
+    return frame
 
 
 def classifier_problem(model: Any, loss: str | None = None) -> str | None:
