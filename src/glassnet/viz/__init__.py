@@ -21,7 +21,6 @@ _EXPORTS = {
     "conv_relu_pool": "playground",
     "plot_conv_relu_pool": "playground",
     "test_picture": "picture",
-    "load_image": "picture",
     "plot_kernels": "learned",
     "plot_first_layer_kernels": "learned",
     "plot_feature_maps": "learned",

@@ -19,13 +19,18 @@ a message for the user; ``glassnet.cli.main`` prints them as one line.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from .. import data
 from ..backend import DTYPE
+from ..data.images import fit_to_input, read_image, read_model_input
+from ..demo.inference import framing_for
+from ..layers.activations import softmax
+from ..metrics import confusion_matrix
+from ..modelfile import load_model_file
 
 DEFAULT_DATASET = "mnist"
 
@@ -33,77 +38,19 @@ DEFAULT_DATASET = "mnist"
 # ---------------------------------------------------------------------------------
 # Reading what the figures are drawn from
 # ---------------------------------------------------------------------------------
-def _squash(name: str) -> str:
-    return name.strip().lower().replace("-", "").replace("_", "")
-
-
 def load_dataset(name: str) -> Any:
     """A registered dataset by name ('mnist', 'fashion-mnist', 'boston', ...) via ``glassnet.data.load``."""
-    from .. import data
-
-    registry = getattr(data, "DATASETS", None)
-    key = name
-    if registry:
-        matches = [k for k in registry if _squash(k) == _squash(name)]
-        if not matches:
-            raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(registry)}")
-        key = matches[0]
-    return data.load(key)
-
-
-def load_model_file(path: str) -> tuple[Any, dict[str, Any]]:
-    """A saved model and the metadata stored with it (class names, dataset)."""
-    from .. import io as glassnet_io
-
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"model file not found: {path}")
-    model = glassnet_io.load_model(path)
-    metadata: dict[str, Any] = {}
-    if hasattr(glassnet_io, "read_metadata"):
-        raw = dict(glassnet_io.read_metadata(path) or {})
-        for key, value in raw.items():  # user metadata may sit at the top or in a nested dict
-            if isinstance(value, dict) and key in ("metadata", "user", "training"):
-                metadata.update({k: v for k, v in value.items() if k in ("class_names", "dataset")})
-        metadata.update({k: v for k, v in raw.items() if k in ("class_names", "dataset") and v is not None})
-    return model, metadata
+    return data.load(name)
 
 
 def _class_names(metadata: dict[str, Any], dataset: Any = None) -> list[str] | None:
     names = getattr(dataset, "class_names", None) if dataset is not None else None
-    if names:
-        return [str(n) for n in names]
-    value = metadata.get("class_names")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    if isinstance(value, (list, tuple)) and value:
-        return [str(n) for n in value]
-    return None
-
-
-def _fit_channels(x: np.ndarray, model: Any) -> np.ndarray:
-    """Images (N, C, H, W) with their channels converted (grey <-> RGB) to what the model takes."""
-    from .picture import to_grey
-
-    expected = tuple(getattr(model, "input_shape", None) or ())
-    if len(expected) != 3 or x.ndim != 4 or x.shape[1] == expected[0]:
-        return x
-    if x.shape[1] == 3 and expected[0] == 1:
-        return np.stack([to_grey(image) for image in x])
-    if x.shape[1] == 1 and expected[0] == 3:
-        return np.repeat(x, 3, axis=1)
-    raise ValueError(f"the model takes images of shape {expected}; got images of shape {tuple(x.shape[1:])}")
+    names = names or metadata.get("class_names")
+    return [str(n) for n in names] if names else None
 
 
 def _check_fits(x: np.ndarray, model: Any, source: str) -> np.ndarray:
-    x = _fit_channels(np.asarray(x), model)
-    expected = tuple(getattr(model, "input_shape", None) or ())
-    if expected and tuple(x.shape[1:]) != expected:
-        raise ValueError(f"the model takes samples of shape {expected} but {source} has samples of shape "
-                         f"{tuple(x.shape[1:])}")
-    return x
+    return fit_to_input(np.asarray(x), tuple(model.input_shape), source)
 
 
 def _dataset_for_model(args: argparse.Namespace, metadata: dict[str, Any]) -> tuple[str, Any]:
@@ -131,18 +78,15 @@ def probabilities_of(scores: np.ndarray) -> np.ndarray:
         raise ValueError(f"model outputs have shape {scores.shape}; expected (N, K) class scores")
     if scores.min(initial=0) >= 0 and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3):
         return scores
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    return softmax(scores, axis=1)
 
 
 def _model_image(model: Any, path: str, invert: str) -> np.ndarray:
-    """An image file as one model input (C, H, W), read as ``glassnet predict`` reads it."""
-    shape = tuple(getattr(model, "input_shape", None) or ())
+    """An image file as one model input (C, H, W), read as ``glassnet predict`` reads it for an MNIST-style model."""
+    shape = tuple(model.input_shape)
     if len(shape) != 3:
         raise ValueError(f"the model takes samples of shape {shape}, not images")
-    from ..cli import load_image
-
-    image, _ = load_image(path, shape, invert)
+    image, _ = read_model_input(path, shape, invert, framing_for(None, shape[1:]))
     return image
 
 
@@ -218,18 +162,16 @@ def draw_feature_maps(args: argparse.Namespace):
 
 
 def draw_playground(args: argparse.Namespace):
-    from .picture import load_image
     from .playground import plot_kernel_playground
 
-    image = load_image(args.image, size=args.size) if args.image else None
+    image = read_image(args.image, size=args.size) if args.image else None
     return plot_kernel_playground(image)
 
 
 def draw_conv_relu_pool(args: argparse.Namespace):
-    from .picture import load_image
     from .playground import plot_conv_relu_pool
 
-    image = load_image(args.image, size=args.size) if args.image else None
+    image = read_image(args.image, size=args.size) if args.image else None
     return plot_conv_relu_pool(image, kernel=args.kernel)
 
 
@@ -240,7 +182,6 @@ def draw_curves(args: argparse.Namespace):
 
 
 def draw_confusion(args: argparse.Namespace):
-    from ..metrics import confusion_matrix
     from .evaluation import plot_confusion_matrix
 
     model, metadata = load_model_file(args.model_file)
@@ -249,7 +190,6 @@ def draw_confusion(args: argparse.Namespace):
 
 
 def draw_per_class(args: argparse.Namespace):
-    from ..metrics import confusion_matrix
     from .evaluation import plot_per_class_accuracy
 
     model, metadata = load_model_file(args.model_file)
@@ -296,7 +236,7 @@ def draw_regression(args: argparse.Namespace):
     if x_all.ndim != 2:
         raise ValueError(f"dataset {name!r} has samples of shape {x_all.shape[1:]}; expected a table (N, features)")
     features = [str(f) for f in (getattr(ds, "feature_names", None) or [])]
-    inputs = tuple(getattr(model, "input_shape", None) or ())
+    inputs = tuple(model.input_shape)
     if inputs == (x_all.shape[1],) and x_all.shape[1] > 1:
         # a model of every feature: its predictions against the truth, and the line y = x
         predicted = np.asarray(model.predict(x_all.astype(DTYPE, copy=False))).ravel()
@@ -320,7 +260,7 @@ def draw_regression(args: argparse.Namespace):
     if label == "RM":
         label = "Average Number of Rooms"
     return plot_regression(x, y_all, x_line, y_line, xlabel=label,
-                           ylabel="Price [$K]" if _squash(name) == "boston" else "target",
+                           ylabel="Price [$K]" if getattr(ds, "name", None) == "boston" else "target",
                            title=f"{name} {args.split} set")
 
 

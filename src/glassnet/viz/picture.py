@@ -1,7 +1,6 @@
 """The built-in test picture: a small scene drawn from code, so no file or download is needed."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,33 +35,6 @@ def test_picture(size: int = 128) -> np.ndarray:
 
 
 test_picture.__test__ = False  # not a pytest test despite its name
-
-
-def to_grey(image: np.ndarray) -> np.ndarray:
-    """(C, H, W) -> (1, H, W): luminance of a colour image, the image itself if grey."""
-    if image.shape[0] == 1:
-        return image
-    if image.shape[0] != 3:
-        raise ValueError(f"expected 1 or 3 channels (C, H, W), got shape {image.shape}")
-    weights = np.asarray([0.299, 0.587, 0.114], dtype=image.dtype)
-    return np.tensordot(weights, image, axes=1)[None].astype(image.dtype, copy=False)
-
-
-def load_image(path: str | Path, grey: bool = False, size: int | None = None) -> np.ndarray:
-    """Read a PNG/JPEG file as float32 (C, H, W) in [0, 1] (C = 3, or 1 if ``grey`` or the file is grey)."""
-    from PIL import Image
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"image file not found: {path}")
-    with Image.open(path) as im:
-        im = im.convert("L" if grey or im.mode in ("L", "1", "I", "I;16", "F") else "RGB")
-        if size is not None:
-            im = im.resize((size, size))
-        arr = np.asarray(im, dtype=np.float32)
-    scale = 255.0 if arr.max(initial=0) <= 255 else float(arr.max())
-    arr = arr / np.float32(scale)
-    return (arr[None] if arr.ndim == 2 else np.transpose(arr, (2, 0, 1))).astype(DTYPE)
 
 
 def as_float_image(image: Any) -> np.ndarray:
