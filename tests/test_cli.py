@@ -19,6 +19,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from glassnet import cli, report, zoo
+from glassnet.data.images import convert_channels, read_model_input
+from glassnet.demo.inference import framing_for
 from glassnet.data import DATASETS
 
 CLASS_LINE = re.compile(r"^Test Accuracy of +\S+: +\d+% \(\d+/\d+\)$")
@@ -321,10 +323,10 @@ def test_predict_any_image(capsys, tmp_path, trained):
 def test_load_image_converts_to_the_models_input(tmp_path):
     path = tmp_path / "photo.jpg"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(path)
-    rgb, steps = cli.load_image(str(path), (3, 32, 32))
+    rgb, steps = read_model_input(str(path), (3, 32, 32), framing=framing_for(None, (32, 32)))
     assert rgb.shape == (3, 32, 32) and rgb.dtype == np.float32 and steps == ["resized"]
     assert 0 <= rgb.min() and rgb.max() <= 1 and rgb[0].mean() > rgb[1].mean()
-    gray, steps = cli.load_image(str(path), (1, 28, 28), frame="resize", invert="no")
+    gray, steps = read_model_input(str(path), (1, 28, 28), invert="no")
     assert gray.shape == (1, 28, 28) and gray.dtype == np.float32
     assert gray.mean() == pytest.approx((0.299 * 200 + 0.587 * 30 + 0.114 * 30) / 255, abs=0.02)
 
@@ -332,10 +334,10 @@ def test_load_image_converts_to_the_models_input(tmp_path):
 def test_convert_channels_uses_the_course_weights():
     x = np.zeros((2, 3, 4, 4), dtype=np.float32)
     x[:, 0] = 1.0  # pure red
-    gray = cli.convert_channels(x, 1)
+    gray = convert_channels(x, 1)
     assert gray.shape == (2, 1, 4, 4) and gray.dtype == np.float32
     np.testing.assert_allclose(gray, 0.299, rtol=1e-6)
-    assert cli.convert_channels(gray, 3).shape == (2, 3, 4, 4)
+    assert convert_channels(gray, 3).shape == (2, 3, 4, 4)
 
 
 def test_real_mnist_report_has_the_course_lines(capsys, tmp_path, data_dir, monkeypatch):
@@ -375,7 +377,7 @@ def test_the_installed_command(tmp_path):
     script = shutil.which("glassnet")
     base = [script] if script else [sys.executable, "-m", "glassnet"]
     # the script imports glassnet from wherever it was installed; make it the copy under test
-    source_root = str(Path(cli.__file__).resolve().parents[1])
+    source_root = str(Path(cli.__file__).resolve().parents[2])  # src/, above glassnet/cli/
     pythonpath = os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "GLASSNET_OFFLINE": "1", "PYTHONPATH": pythonpath}
     ok = subprocess.run([*base, "summary", "mlp_keras"], capture_output=True, text=True, env=env, timeout=120)

@@ -212,7 +212,7 @@ def start_and_signal(tmp_path: Path, where: str, argv: list[str], signum: int,
     """Run SCRIPT, wait until it is at ``where``, send ``signum``; the finished process."""
     script, ready = tmp_path / "train_and_wait.py", tmp_path / "ready"
     script.write_text(SCRIPT)
-    source_root = str(Path(cli.__file__).resolve().parents[1])
+    source_root = str(Path(cli.__file__).resolve().parents[2])  # src/, above glassnet/cli/
     env = {**os.environ, "GLASSNET_OFFLINE": "1", "GLASSNET_CACHE_DIR": str(tmp_path / "cache"),
            "PYTHONPATH": os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH")) if p)}
     env.pop("GLASSNET_DATA_DIR", None)

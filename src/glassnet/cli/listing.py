@@ -1,0 +1,50 @@
+"""``glassnet summary``, ``glassnet datasets``, ``glassnet models``: what glassnet has, described."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .. import zoo
+from ..data import DATASETS
+from ..modelfile import load_model_file
+from .common import EXIT_ERROR, EXIT_OK, model_spec, say
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """glassnet summary MODEL: the layer table of a zoo model or a saved model file."""
+    if args.model in zoo.MODELS:
+        model = zoo.build(args.model)
+        say(f"{args.model}: {zoo.MODELS[args.model].description}")
+    elif Path(args.model).is_file():
+        model, _ = load_model_file(args.model)
+    else:
+        if args.model.endswith(".safetensors") or os.sep in args.model:
+            raise FileNotFoundError(f"model file not found: {args.model}")
+        model_spec(args.model)  # raises the unknown-model error
+        return EXIT_ERROR
+    say(model.summary_text())
+    return EXIT_OK
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    """glassnet datasets: every dataset the loaders know, its shape and classes."""
+    width = max(len(n) for n in DATASETS)
+    for name, info in DATASETS.items():
+        shape = "x".join(map(str, info.input_shape))
+        kind = f"{len(info.class_names)} classes" if info.class_names else info.task
+        source = "files: $GLASSNET_DATA_DIR/ or download" if info.needs_files else "generated, no download"
+        say(f"{name:<{width}}  {info.description}")
+        say(f"{'':<{width}}  input {shape}, {kind}; {source}")
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """glassnet models: the model zoo, with each model's dataset and default training."""
+    width = max(len(n) for n in zoo.MODELS)
+    for name, spec in zoo.MODELS.items():
+        t = spec.training
+        say(f"{name:<{width}}  {spec.description}")
+        say(f"{'':<{width}}  dataset {spec.dataset}; {t.optimizer} lr={t.lr:g}, {t.epochs} epoch(s), "
+            f"batch {t.batch_size}, loss {t.loss}")
+    return EXIT_OK

@@ -1,0 +1,251 @@
+"""``glassnet train MODEL``: fit a zoo model to a dataset, save it with its history and figures, print the report."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import zoo
+from ..data import DataLoader, dataset_key, default_augmentation, tail_split
+from ..data.errors import DatasetNotFoundError
+from ..data.images import convert_channels
+from ..fileio import write_atomic
+from ..io import load_model
+from .checkpoint import (CHECKPOINT_NAME, RunCheckpoint, checkpoint_run, epochs_text, resume_settings,
+                         save_with_metadata)
+from .common import (EXIT_OK, CLIError, class_names_of, load_dataset, model_spec, note, one_line, say,
+                     short_dataset_message)
+from .evaluate import evaluation_report
+
+FALLBACK_DATASET = "shapes"
+"""Built-in dataset (generated, no download) used when a model's own dataset cannot be had."""
+
+
+def _model_channels(spec: zoo.ModelSpec) -> int | None:
+    shape = spec.input_shape
+    return shape[0] if shape is not None and len(shape) == 3 else None
+
+
+def _fit_model_to_dataset(model_name: str, spec: zoo.ModelSpec, ds: Any, dataset_name: str,
+                          seed: int | None) -> tuple[Any, np.ndarray, np.ndarray, list[str] | None]:
+    """Build the zoo model for this dataset; return (model, x_train, x_test, class_names)."""
+    x_train, x_test = np.asarray(ds.x_train), np.asarray(ds.x_test)
+    class_names = class_names_of(ds)
+    regression = class_names is None
+    if regression != (spec.task == "regression"):
+        what = "a regression dataset (its targets are numbers)" if regression else \
+            f"a classification dataset ({len(ds.class_names)} classes)"
+        raise CLIError(f"model {model_name!r} is a {spec.task} model but {dataset_name!r} is {what}; "
+                       f"model {model_name!r} was made for {spec.dataset!r}")
+    kwargs: dict[str, Any] = {"seed": seed}
+    channels = _model_channels(spec)
+    if channels is not None:
+        if x_train.ndim != 4:
+            raise CLIError(f"model {model_name!r} takes images (N, C, H, W), but dataset {dataset_name!r} "
+                           f"has samples of shape {tuple(x_train.shape[1:])}")
+        if x_train.shape[1] != channels:
+            note(f"converting {dataset_name!r} images from {x_train.shape[1]} to {channels} channel(s) "
+                 f"for {model_name!r}" + (" (gray = 0.299 R + 0.587 G + 0.114 B)" if channels == 1 else ""))
+            x_train, x_test = convert_channels(x_train, channels), convert_channels(x_test, channels)
+    # The model's channels are fixed (converted above); its image size and classes follow the dataset.
+    kwargs["input_shape"] = tuple(int(d) for d in x_train.shape[1:])
+    if class_names is not None:
+        kwargs["num_classes"] = len(class_names)
+    try:
+        model = zoo.build(model_name, **kwargs)
+    except ValueError as error:
+        raise CLIError(f"model {model_name!r} does not fit dataset {dataset_name!r} "
+                       f"(samples of shape {tuple(x_train.shape[1:])}): {one_line(str(error))}") from None
+    return model, x_train, x_test, class_names
+
+
+def _resolve_training_dataset(args: argparse.Namespace, spec: zoo.ModelSpec) -> tuple[str, Any]:
+    """The dataset named by --dataset, or the model's own, or the built-in fallback when that cannot be had."""
+    if args.dataset is not None:
+        name = dataset_key(args.dataset)
+        return name, load_dataset(name, args.limit)
+    name = spec.dataset
+    try:
+        return name, load_dataset(name, args.limit)
+    except DatasetNotFoundError as error:  # not found and not downloadable; a corrupted file is still an error
+        if spec.task != "classification":
+            raise
+        note(f"dataset {name!r} is not available: {short_dataset_message(error)}")
+        note(f"so training {args.model} on the built-in {FALLBACK_DATASET!r} dataset instead "
+             "(generated here, no download needed)")
+        return FALLBACK_DATASET, load_dataset(FALLBACK_DATASET, args.limit)
+
+
+def _history_csv(history: dict[str, list[float]]) -> str:
+    keys = list(history)
+    rows = max((len(v) for v in history.values()), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for i in range(rows):
+        writer.writerow([i + 1, *(_csv_number(history[k][i]) if i < len(history[k]) else "" for k in keys)])
+    return out.getvalue()
+
+
+def _csv_number(value: Any) -> str:
+    value = float(value)
+    return repr(value) if math.isfinite(value) else str(value)
+
+
+def _write_figures(model: Any, history: Any, x_test: np.ndarray, y_test: np.ndarray,
+                   class_names: Sequence[str] | None, out: Path) -> list[Path]:
+    """Draw what ``glassnet.viz`` can draw; return the files written (none if viz is missing)."""
+    try:
+        from ..viz import write_training_figures  # loads matplotlib
+    except ImportError:
+        note("figures skipped: glassnet.viz.write_training_figures is not available")
+        return []
+    written = write_training_figures(model, history, x_test, y_test, class_names, out)
+    return [Path(p) for p in (written or [])]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """glassnet train MODEL [--dataset NAME] ...: fit, save, draw, report; --resume continues an interrupted run."""
+    spec = model_spec(args.model)
+    out = Path(args.out) if args.out else Path("runs") / args.model
+    checkpoint = out / CHECKPOINT_NAME
+    resumed: dict[str, Any] | None = None
+    if args.resume:
+        resumed = resume_settings(args, checkpoint)
+        dataset_name = resumed["dataset"]
+        ds = load_dataset(dataset_name, resumed["limit"])
+        epochs = resumed["epochs"] if args.epochs is None else args.epochs
+        batch_size, lr, optimizer_name = resumed["batch_size"], resumed["lr"], resumed["optimizer"]
+        validation_split, seed, augment_option = resumed["validation_split"], resumed["seed"], resumed["augment_option"]
+        defaults = spec.training_for(dataset_name)
+    else:
+        if checkpoint.exists():
+            run = checkpoint_run(checkpoint)
+            what = f" ({epochs_text(run['epochs_trained'])} of {run['epochs']} of {run['model']})" if run else ""
+            raise CLIError(f"{out} holds an unfinished run{what}: add --resume to continue it, or delete {checkpoint} "
+                           "to start again")
+        out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
+        dataset_name, ds = _resolve_training_dataset(args, spec)
+        defaults = spec.training_for(dataset_name)
+        epochs = defaults.epochs if args.epochs is None else args.epochs
+        batch_size = defaults.batch_size if args.batch_size is None else args.batch_size
+        lr = defaults.lr if args.lr is None else args.lr
+        optimizer_name = defaults.optimizer if args.optimizer is None else args.optimizer
+        validation_split = defaults.validation_split if args.validation_split is None else args.validation_split
+        seed = 0 if args.seed is None else args.seed
+        augment_option = bool(args.augment)
+    if epochs < 1 or batch_size < 1:
+        raise CLIError(f"--epochs and --batch-size must be at least 1 (got {epochs} and {batch_size})")
+    if not 0.0 <= validation_split < 1.0:
+        raise CLIError(f"--validation-split must be in [0, 1), got {validation_split}")
+    if lr <= 0:
+        raise CLIError(f"--lr must be positive, got {lr}")
+
+    model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, seed)
+    metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names}
+    history_before: dict[str, list[float]] = {}
+    seconds_before = 0.0
+    if resumed is not None:
+        fresh_shape = tuple(model.input_shape)
+        model = load_model(checkpoint)
+        if tuple(model.input_shape) != fresh_shape:
+            raise CLIError(f"{checkpoint} holds a model for samples of shape {tuple(model.input_shape)}, but "
+                           f"{dataset_name!r} now gives {fresh_shape}; expected the run's own model")
+        if not model.compiled:
+            raise CLIError(f"{checkpoint} has no optimizer settings; expected a checkpoint written by glassnet train")
+        history_before = {k: [float(v) for v in vs] for k, vs in dict(resumed.get("history") or {}).items()}
+        seconds_before = float(resumed.get("train_seconds") or 0.0)
+    else:
+        model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
+                      metrics=list(defaults.metrics))
+    callbacks = defaults.make_callbacks(epochs, lr)  # the model's learning-rate schedule, if any
+    augment = None if augment_option else defaults.make_augment(seed)  # --augment: the usual crop and flip
+    augmented = bool(augment_option or augment is not None)
+    settings = {"model": args.model, "dataset": dataset_name, "limit": resumed["limit"] if resumed else args.limit,
+                "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer_name,
+                "validation_split": validation_split, "seed": seed, "augment_option": augment_option}
+    saver = RunCheckpoint(checkpoint, metadata, settings, history_before, seconds_before)
+    callbacks.append(saver)  # last: the schedule has put 'lr' in the logs
+    done = model.epochs_trained
+    say(f"Training {args.model} on {dataset_name}: {len(x_train)} training samples, {len(x_test)} test samples, "
+        f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g}"
+        + (f" ({defaults.schedule})" if len(callbacks) > 1 else "")
+        + (f", validation split {validation_split:g}" if validation_split else "")
+        + (", augmented" if augmented else "")
+        + (f"; resuming after {epochs_text(done)}" if resumed is not None else ""))
+    resume_command = f"glassnet train {args.model} --out {shlex.quote(str(out))} --resume"
+    try:
+        verbose = 0 if args.quiet else 1
+        if done < epochs:
+            fit = dict(epochs=epochs, verbose=verbose, callbacks=callbacks, initial_epoch=done)
+            if augmented:
+                _fit_augmented(model, dataset_name, x_train, ds.y_train, batch_size, validation_split, seed, augment,
+                               **fit)
+            else:
+                model.fit(x_train, ds.y_train, batch_size=batch_size, validation_split=validation_split, shuffle=True,
+                          **fit)
+        seconds = saver.seconds()
+        say(f"Trained in {seconds:.1f} s" + (" (all parts of the run)" if resumed is not None else ""))
+        history_dict = saver.history
+        text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
+        save_with_metadata(model, out / "model.safetensors", metadata)
+        run = {
+            "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
+            "optimizer": optimizer_name, "lr": lr, "validation_split": validation_split, "seed": seed,
+            "augment": augmented, "train_seconds": round(seconds, 3), "history": history_dict,
+            **{k: v for k, v in numbers.items() if k != "class_names"},
+        }
+        write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
+        write_atomic(out / "history.csv", _history_csv(history_dict))
+        write_atomic(out / "report.txt", text + "\n")
+        figures = [] if args.no_figures else _write_figures(model, history_dict, x_test, ds.y_test, class_names, out)
+    except KeyboardInterrupt as error:
+        if sys.stdout.isatty():
+            print(file=sys.stdout, flush=True)  # end the progress bar's line
+        kept = (checkpoint_run(checkpoint) or {}).get("epochs_trained", 0)  # what the file on disk holds
+        if saver.epoch is not None:
+            where = f"in epoch {saver.epoch + 1} of {epochs}"
+        elif model.epochs_trained < epochs:
+            where = f"before epoch {model.epochs_trained + 1} of {epochs}"
+        else:
+            where = "after the last epoch"
+        if not kept:
+            raise type(error)(f"{where}, before any epoch had finished: nothing was kept") from None
+        raise type(error)(f"{where}; {checkpoint} keeps {epochs_text(kept)}; to resume: {resume_command}") from None
+    checkpoint.unlink(missing_ok=True)  # the run is finished: model.safetensors holds everything it held
+    say(f"Wrote {out}/: model.safetensors, history.json, history.csv, report.txt"
+        + (f", {len(figures)} figure(s) ({', '.join(sorted(p.name for p in figures))})" if figures else ""))
+    say("")
+    say(text)
+    return EXIT_OK
+
+
+def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, batch_size: int,
+                   validation_split: float, seed: int | None, augment: Any = None, **fit: Any) -> Any:
+    """Fit on augmented batches (``augment``, else randomly cropped and, except for digits, mirrored); validation data stays as it is.
+
+    ``fit``: the other arguments of ``model.fit`` (epochs, initial_epoch, callbacks, verbose).
+    """
+    if x.ndim != 4:
+        raise CLIError(f"--augment works on images; dataset {dataset_name!r} has samples of shape {x.shape[1:]}")
+    validation_data = None
+    if validation_split:  # as Keras and fit(validation_split=): the last fraction, before shuffling
+        try:
+            x, y, x_valid, y_valid = tail_split(x, y, validation_split)
+        except ValueError:
+            raise CLIError(f"--validation-split {validation_split:g} of {len(x)} samples leaves no training "
+                           "or no validation samples") from None
+        validation_data = (x_valid, y_valid)
+    if augment is None:
+        augment = default_augmentation(dataset_name, x.shape[1:], seed=seed)
+    loader = DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, augment=augment)
+    return model.fit(loader, validation_data=validation_data, **fit)
