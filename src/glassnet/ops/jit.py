@@ -8,6 +8,11 @@ Every kernel runs on ONE core and releases the GIL. glassnet's threads are its o
 threading layer: no OpenMP pool to fight PyTorch's libgomp or OpenBLAS's threads for
 the cores, nothing that breaks after ``fork``, nothing that aborts when several Python
 threads call a kernel at once.
+
+To read a kernel by running it: ``NUMBA_DISABLE_JIT=1`` in the environment makes ``njit``
+return the plain Python function, so every kernel (conv_kernels, conv_numba, pool_fast,
+fused_kernels) can be stepped through in a debugger; ``tests/test_kernels_python.py``
+checks it gives the compiled kernels' gradients.
 """
 from __future__ import annotations
 
