@@ -35,15 +35,26 @@ class Script(callbacks.Callback):
         logs[self.key] = self.values[epoch]
 
 
-class WeightLog(callbacks.Callback):
-    """Keeps a copy of the weights at the end of every epoch."""
+class StateLog(callbacks.Callback):
+    """Keeps the weights and optimizer state after every epoch, or every batch (put it before the callback under test)."""
 
-    def __init__(self):
+    def __init__(self, every: str = "epoch"):
         super().__init__()
-        self.weights = []
+        self.every, self.steps = every, []
+
+    def _keep(self, when: str) -> None:
+        if when == self.every:
+            self.steps.append((self.model.get_weights(), self.model.optimizer.state_dict()))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(self.model.get_weights())
+        self._keep("epoch")
+
+    def on_batch_end(self, batch, logs=None):
+        self._keep("batch")
+
+    @property
+    def weights(self) -> list[list[np.ndarray]]:
+        return [weights for weights, _ in self.steps]
 
 
 def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
@@ -120,7 +131,7 @@ def test_early_stopping_min_delta_and_max_mode():
 
 def test_early_stopping_restores_the_best_weights():
     x, y = blobs(40)
-    weights = WeightLog()
+    weights = StateLog()
     model = make_model()
     model.fit(x, y, epochs=6, verbose=0,
               callbacks=[weights, Script("loss", [3, 2, 1, 2, 2, 2]),
@@ -143,7 +154,7 @@ def test_a_monitor_that_fit_does_not_log_is_an_error_before_training():
 # ---------------------------------------------------------------------------------
 def test_model_checkpoint_best_only_saves_improvements(tmp_path):
     x, y = blobs(40)
-    weights = WeightLog()
+    weights = StateLog()
     path = tmp_path / "best.safetensors"
     checkpoint = callbacks.ModelCheckpoint(str(path), monitor="val_loss", save_best_only=True)
     model = make_model()
@@ -184,22 +195,11 @@ class Poison(callbacks.Callback):
             self.model.layers[1].params["W"][...] = np.nan
 
 
-class StepLog(callbacks.Callback):
-    """Keeps a copy of the weights and optimizer state after every batch (put it before TerminateOnNaN)."""
-
-    def __init__(self):
-        super().__init__()
-        self.steps = []
-
-    def on_batch_end(self, batch, logs=None):
-        self.steps.append((self.model.get_weights(), self.model.optimizer.state_dict()))
-
-
 def test_terminate_on_nan_stops_naming_the_epoch_and_batch_and_keeps_the_last_good_weights():
     x, y = blobs(40)
     out = stdio.StringIO()
     nan = callbacks.TerminateOnNaN(stream=out)
-    batches, log = [], StepLog()
+    batches, log = [], StateLog("batch")
 
     class Count(callbacks.Callback):
         def on_batch_end(self, batch, logs=None):

@@ -11,19 +11,7 @@ import safetensors.numpy
 from safetensors import safe_open
 
 import glassnet
-from glassnet import (
-    BatchNorm,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    MaxPool2D,
-    ReLU,
-    Sequential,
-    Softmax,
-    callbacks,
-    io,
-)
+from glassnet import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Softmax, callbacks, io
 from glassnet.data import Augment, DataLoader
 
 

@@ -19,6 +19,8 @@ import glassnet as gn
 from glassnet import Dense, Flatten, ReLU, Sequential, callbacks, optimizers
 from glassnet.data import DataLoader
 
+from test_callbacks import StateLog  # the weights and optimizer state after every batch
+
 
 def classifier(seed: int = 0) -> Sequential:
     model = Sequential([Flatten(), Dense(8), ReLU(), Dense(3)], input_shape=(1, 4, 4), seed=seed)
@@ -166,15 +168,6 @@ class Batches:
         return iter(self.pairs)
 
 
-class StepLog(callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.weights = []
-
-    def on_batch_end(self, batch, logs=None):
-        self.weights.append(self.model.get_weights())
-
-
 @pytest.mark.parametrize("where", ["x", "y"])
 def test_a_bad_loader_batch_is_refused_before_its_step(where):
     x, y = table(32)
@@ -182,7 +175,7 @@ def test_a_bad_loader_batch_is_refused_before_its_step(where):
     bad = pairs[2][0 if where == "x" else 1].copy()
     bad[5, 0] = np.nan
     pairs[2] = (bad, pairs[2][1]) if where == "x" else (pairs[2][0], bad)
-    model, log = regressor(), StepLog()
+    model, log = regressor(), StateLog("batch")
     with pytest.raises(ValueError, match="^" + re.escape(f"fit: {where}b[5, 0] is nan (sample 5 of batch 3 of 4 "
                                                          "from the DataLoader)")):
         model.fit(Batches(pairs), epochs=2, verbose=0, callbacks=[log])
@@ -224,17 +217,6 @@ def test_the_check_does_not_allocate_the_size_of_the_data():
 # ---------------------------------------------------------------------------------
 # TerminateOnNaN: the weights of the last good step
 # ---------------------------------------------------------------------------------
-class StateLog(callbacks.Callback):
-    """The weights and optimizer state after every batch (put it before TerminateOnNaN)."""
-
-    def __init__(self):
-        super().__init__()
-        self.steps = []
-
-    def on_batch_end(self, batch, logs=None):
-        self.steps.append((self.model.get_weights(), self.model.optimizer.state_dict()))
-
-
 @pytest.fixture
 def threads():
     before = gn.get_num_threads()
@@ -247,7 +229,7 @@ def threads():
 def test_a_huge_learning_rate_leaves_the_weights_of_the_last_good_step(threads, n_threads):
     threads(n_threads)
     x, y = table(64)
-    model, log, out = regressor(lr=1e18), StateLog(), stdio.StringIO()
+    model, log, out = regressor(lr=1e18), StateLog("batch"), stdio.StringIO()
     nan = callbacks.TerminateOnNaN(stream=out)
     history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[log, nan])
     # Step 1's update makes the weights ~1e18; step 2's outputs overflow float32 in the loss.
@@ -296,11 +278,17 @@ def test_epochs_below_initial_epoch_is_refused_with_the_fix():
     assert "epochs is the index of the last epoch" in message and "pass epochs=5+N" in message
 
 
-def test_resuming_with_the_number_of_extra_epochs_is_refused_then_done_right():
+@pytest.fixture
+def after_two_epochs():
+    """(x, y, a classifier trained 2 epochs on them, a copy of its weights)."""
     x, y = images(16)
     model = classifier()
     model.fit(x, y, epochs=2, verbose=0)
-    weights = model.get_weights()
+    return x, y, model, model.get_weights()
+
+
+def test_resuming_with_the_number_of_extra_epochs_is_refused_then_done_right(after_two_epochs):
+    x, y, model, weights = after_two_epochs
     with pytest.raises(ValueError, match=r"initial_epoch=2\) would train no epoch.*epochs=2\+N"):
         model.fit(x, y, epochs=1, initial_epoch=model.epochs_trained, verbose=0)
     assert same(model.get_weights(), weights) and model.epochs_trained == 2
@@ -308,12 +296,9 @@ def test_resuming_with_the_number_of_extra_epochs_is_refused_then_done_right():
     assert history.epoch == [2] and model.epochs_trained == 3
 
 
-def test_epochs_equal_to_initial_epoch_warns_and_trains_nothing():
+def test_epochs_equal_to_initial_epoch_warns_and_trains_nothing(after_two_epochs):
     # Legitimate when a resume script finds its training already done, so a warning, not an error.
-    x, y = images(16)
-    model = classifier()
-    model.fit(x, y, epochs=2, verbose=0)
-    weights = model.get_weights()
+    x, y, model, weights = after_two_epochs
     with pytest.warns(UserWarning, match=r"fit\(epochs=2, initial_epoch=2\) trains no epoch.*epochs=2\+N"):
         history = model.fit(x, y, epochs=2, initial_epoch=2, verbose=0)
     assert history.epoch == [] and same(model.get_weights(), weights) and model.epochs_trained == 2
