@@ -76,7 +76,7 @@ def _window(layer: Any, input_shape: tuple[int, ...]) -> dict[str, list[int]] | 
     if "kernel_size" not in config and "pool_size" not in config:
         return None
     from ..backend import pair
-    from ..ops.conv import resolve_padding
+    from ..ops.shapes import resolve_padding
 
     kernel = pair(config.get("kernel_size", config.get("pool_size")), "kernel_size")
     stride = pair(config.get("stride", config.get("strides")) or kernel, "stride")
