@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 # The shape and padding helpers live in .shapes; they stay importable from here for code
-# written before that module existed (glassnet.demo.inference imports resolve_padding).
+# (notebooks, scripts) written before that module existed.
 from .shapes import OUTPUT_SIZE_FORMULA, Pads, crop2d, output_size, pad2d, resolve_padding  # noqa: F401
 
 IMPLEMENTATIONS = ("loops", "numba", "im2col", "im2col_numpy")
