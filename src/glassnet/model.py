@@ -66,7 +66,7 @@ class Sequential(Trainer):
         super().__init__()
         self.name = name or f"sequential_{next(_model_counter)}"
         self.seed = int(seed) if seed is not None else int(global_rng().integers(2**63))
-        """The one integer all of this model's randomness is derived from (see the module docstring)."""
+        """The one integer all of this model's randomness is derived from (see ``glassnet.seeding``)."""
         self.layers: list[Layer] = []
         self._input_shape: tuple[int, ...] | None = shape_tuple(input_shape, "input_shape")
         self._extend(layers or [])

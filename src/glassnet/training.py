@@ -32,9 +32,11 @@ from .callbacks import CallbackList, History, fit_callbacks
 from .layers.activations import Sigmoid, Softmax
 from .layers.base import Layer
 from .seeding import seed_layer_generators, seed_loader_generators, shuffle_order
-from .training_checks import check_batch_size, check_fit_options, check_loss_fits
+from .training_checks import check_batch_size, check_fit_options, check_loss_fits, first_non_finite
 
-__all__ = ["Trainer", "fit", "evaluate", "predict", "train_step", "ArraySource", "LoaderSource"]
+# check_batch_size, first_non_finite, ArraySource and LoaderSource were defined here; still importable from here.
+__all__ = ["Trainer", "fit", "evaluate", "predict", "train_step", "ArraySource", "LoaderSource", "check_batch_size",
+           "first_non_finite"]
 
 
 class Trainer:
@@ -128,13 +130,14 @@ class Trainer:
         line per epoch. Everything is checked before the first step.
 
         Stepping through it in a debugger: each batch goes through ``train_step`` with the
-        plan of ``training_plan`` (a final Softmax is fused into the loss unless compiled
-        with ``fuse_softmax=False``). On float32, C-contiguous arrays ReLU, BatchNorm and
-        Adam run one-pass numba kernels (``glassnet.ops.fused_kernels``), not the NumPy
-        lines beside them, which run for other dtypes or non-contiguous arrays; with
-        ``NUMBA_DISABLE_JIT=1`` set before glassnet is imported those kernels are plain
-        Python that a debugger steps into. With several threads the batch is split
-        between copies of the layers (``glassnet.set_num_threads(1)`` keeps one).
+        plan of ``training_plan``, so a final Softmax never runs its backward (it is fused
+        into the loss) unless compiled with ``fuse_softmax=False``. ReLU, BatchNorm and Adam
+        run one-pass numba kernels (``glassnet.ops.fused_kernels``) on C-contiguous float
+        arrays, which is every array in fit, so the NumPy lines beside them (run for other
+        dtypes or non-contiguous arrays) are never reached; with ``NUMBA_DISABLE_JIT=1`` in
+        the environment before glassnet is imported those kernels are plain Python that a
+        debugger steps into, line by line. With several threads each batch is split between
+        copies of the layers; ``glassnet.set_num_threads(1)`` keeps the loop in one thread.
         """
         if not self.compiled:
             raise RuntimeError(f"model {self.name!r} is not compiled; call model.compile(optimizer, loss) before fit")
