@@ -5,7 +5,7 @@ loops, the same loops compiled by numba, and im2col (one matrix multiply). This 
 does the same with glassnet's implementations, adding the NumPy-only version of im2col
 so the gain of each step can be seen:
 
-    loops         Python loops, the readable reference (ops/conv_loops.py)
+    loops         Python loops, the readable reference (ops/conv_reference.py)
     numba         the same loops compiled by numba (ops/conv_numba.py)
     im2col_numpy  windows unrolled into a matrix with NumPy, one product for the batch
     im2col        the same with numba kernels for the copies (the default everywhere)
