@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .backend import DTYPE
+from .data.transforms import tail_split
 from .training_checks import check_finite, check_targets
 
 __all__ = ["ArraySource", "LoaderSource", "is_loader", "prepare_arrays", "make_source", "split_validation"]
@@ -112,11 +113,6 @@ def split_validation(model: Any, x: Any, y: Any, validation_split: float,
     if y_all.ndim == 0 or y_all.shape[0] != x_all.shape[0]:
         n_y = y_all.shape[0] if y_all.ndim else "a single value"
         raise ValueError(f"x has {x_all.shape[0]} samples but y has {n_y}; expected one label per sample")
-    split_at = int(math.floor(x_all.shape[0] * (1.0 - validation_split)))
-    if split_at == 0 or split_at == x_all.shape[0]:
-        raise ValueError(f"validation_split={validation_split} of {x_all.shape[0]} samples leaves "
-                         f"{split_at} for training and {x_all.shape[0] - split_at} for validation; "
-                         "expected at least one of each")
-    source = make_source(model, x_all[split_at:], y_all[split_at:], batch_size, "fit validation_split",
-                         offset=split_at)
-    return x_all[:split_at], y_all[:split_at], source
+    x_train, y_train, x_valid, y_valid = tail_split(x_all, y_all, validation_split)
+    source = make_source(model, x_valid, y_valid, batch_size, "fit validation_split", offset=len(x_train))
+    return x_train, y_train, source

@@ -10,7 +10,6 @@ import math
 import numpy as np
 
 from ..backend import DTYPE, make_rng
-from .augment import default_augmentation  # noqa: F401  (re-exported: the CLI asks transforms for it)
 
 GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=DTYPE)
 """ITU-R BT.601 luma weights for R, G, B: gray = 0.299 R + 0.587 G + 0.114 B."""
