@@ -9,7 +9,7 @@ import torch
 
 from conftest import assert_close
 from glassnet import optimizers
-from glassnet.optimizers import SGD, Adagrad, Adam, RMSprop
+from glassnet.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 SHAPES = {"0.W": (6, 5), "0.b": (5,), "2.W": (3, 2, 3, 3), "3.gamma": (4,)}
 
@@ -34,6 +34,10 @@ CASES = [
     (Adam, torch.optim.Adam, dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6)),
     (Adam, torch.optim.Adam, dict(lr=0.01, weight_decay=0.05)),
     (Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True, weight_decay=0.01)),
+    # AdamW: decoupled weight decay (default 0.01, a strong one, AMSGrad)
+    (AdamW, torch.optim.AdamW, dict(lr=0.01)),
+    (AdamW, torch.optim.AdamW, dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.5)),
+    (AdamW, torch.optim.AdamW, dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
 ]
 
 
@@ -91,7 +95,7 @@ def test_matches_torch_over_20_steps(case, rng):
             assert buf.dtype == (np.int64 if name == "step" else np.float32), f"{name}/{key} is {buf.dtype}"
 
 
-@pytest.mark.parametrize("case", [CASES[1], CASES[7], CASES[11], CASES[15]], ids=_ids)
+@pytest.mark.parametrize("case", [CASES[1], CASES[7], CASES[11], CASES[15], CASES[17]], ids=_ids)
 def test_learning_rate_changed_between_steps_like_a_schedule(case, rng):
     ours_cls, torch_cls, kwargs = case
     params = _random_params(rng)
@@ -170,7 +174,8 @@ def test_errors_name_what_is_wrong():
 
 def test_float64_gradient_does_not_turn_parameters_into_float64(rng):
     param = rng.standard_normal((4, 3)).astype(np.float32)
-    for opt in (SGD(momentum=0.9, weight_decay=0.1), Adagrad(), RMSprop(centered=True, momentum=0.5), Adam()):
+    for opt in (SGD(momentum=0.9, weight_decay=0.1), Adagrad(), RMSprop(centered=True, momentum=0.5), Adam(),
+                AdamW()):
         opt.step({"w": param}, {"w": rng.standard_normal((4, 3))})  # float64 gradient
         assert param.dtype == np.float32
         assert all(buf.dtype in (np.float32, np.int64) for buf in opt.state["w"].values())
@@ -186,8 +191,9 @@ def test_get_by_name_with_overrides():
     mine = SGD(lr=0.1)
     assert optimizers.get(mine) is mine
     assert optimizers.get(mine, lr=0.2).lr == 0.2
-    with pytest.raises(ValueError, match="adagrad.*adam.*rmsprop.*sgd"):
-        optimizers.get("adamw")
+    assert type(optimizers.get("AdamW", weight_decay=0.1)) is AdamW
+    with pytest.raises(ValueError, match="adagrad.*adam.*adamw.*rmsprop.*sgd"):
+        optimizers.get("nadam")
     with pytest.raises(ValueError, match="bad hyper-parameters"):
         optimizers.get("sgd", betas=(0.9, 0.99))
     with pytest.raises(ValueError, match="no hyper-parameter"):
@@ -229,3 +235,34 @@ def test_update_in_ranges_equals_the_whole_step_bit_for_bit(case, rng):
         np.testing.assert_array_equal(ranged[key], whole[key])
     for key, value in opt_whole.state_dict().items():
         np.testing.assert_array_equal(opt_ranged.state_dict()[key], value)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient(rng):
+    """A zero gradient gives Adam's part a zero step (m = 0), so AdamW's θ moves by its decay alone: θ (1 - ηλ)."""
+    param = rng.standard_normal(5).astype(np.float32)
+    decayed = param.copy()
+    AdamW(learning_rate=0.1, weight_decay=0.5).step({"w": decayed}, {"w": np.zeros(5, np.float32)})
+    np.testing.assert_allclose(decayed, param * (1 - 0.1 * 0.5), rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW])
+def test_every_optimizer_takes_keras_learning_rate(cls):
+    """RMSprop(learning_rate=0.005), the Keras lesson's line, was a TypeError; both names now set one rate."""
+    keras_style, torch_style = cls(learning_rate=0.005), cls(lr=0.005)
+    assert keras_style.lr == keras_style.learning_rate == torch_style.lr == torch_style.learning_rate == 0.005
+    keras_style.learning_rate = 0.25
+    assert keras_style.lr == 0.25
+    keras_style.lr = 0.5
+    assert keras_style.learning_rate == 0.5
+    assert cls(0.02).lr == 0.02  # positional, as Keras's first argument
+    assert (keras_style.rate_name, torch_style.rate_name) == ("learning_rate", "lr")
+    assert keras_style.get_config()["learning_rate"] == 0.5 and "lr" not in keras_style.get_config()
+    again = cls.from_config(json.loads(json.dumps(keras_style.get_config())))
+    assert again.lr == 0.5 and again.rate_name == "learning_rate"
+    with pytest.raises(ValueError, match="not both"):
+        cls(learning_rate=0.1, lr=0.1)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number"):
+        cls(learning_rate=-1.0)
+    assert optimizers.get(cls.__name__, learning_rate=0.3).learning_rate == 0.3
+    assert optimizers.get(keras_style, lr=0.125).learning_rate == 0.125
+    assert optimizers.get(torch_style, learning_rate=0.0625).lr == 0.0625

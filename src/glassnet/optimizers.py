@@ -8,8 +8,8 @@ IN PLACE (the arrays belong to the layers) using ``grads[key]``. Per-key state
 resume exactly, and ``get_config()`` holds the JSON-safe hyper-parameters.
 
 Notation in the formulas: θ parameter, g gradient, η = ``lr``, λ = ``weight_decay``
-(L2 penalty added to the gradient: g ← g + λθ, as in torch.optim), t the step number
-of this parameter starting at 1. Every update keeps float32 and reuses
+(L2 penalty added to the gradient: g ← g + λθ, as in torch.optim; AdamW decays θ
+itself instead), t the step number of this parameter starting at 1. Every update keeps float32 and reuses
 preallocated buffers (ufuncs with ``out=``), since it runs on every batch.
 """
 from __future__ import annotations
@@ -21,21 +21,35 @@ import numpy as np
 
 from .backend import fusable
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "get", "OPTIMIZERS"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "get", "OPTIMIZERS"]
 
 
 class Optimizer:
-    """Base class: ``step(params, grads)`` updates params in place; state in ``self.state``."""
+    """Base class: ``step(params, grads)`` updates params in place; state in ``self.state``.
+
+    The rate is given as ``learning_rate=`` (Keras) or ``lr=`` (PyTorch), not both; it is the
+    attribute ``lr``, also readable and settable as ``learning_rate``. ``rate_name`` remembers
+    the spelling, and the learning-rate callbacks log the rate under it.
+    """
 
     buffer_names: ClassVar[tuple[str, ...]] = ()
     """Names of the per-key state arrays this optimizer may keep (besides 'step')."""
 
-    def __init__(self, lr: float):
-        _check_non_negative("lr", lr)
-        self.lr = float(lr)
+    def __init__(self, learning_rate: float | None = None, lr: float | None = None, default: float = 0.01):
+        if learning_rate is not None and lr is not None:
+            raise ValueError(f"{type(self).__name__}: give the learning rate once, as learning_rate= (Keras's "
+                             f"name) or lr= (PyTorch's), not both (got learning_rate={learning_rate!r}, lr={lr!r})")
+        self.rate_name = "lr" if lr is not None else "learning_rate"
+        """The rate's spelling, 'learning_rate' unless given as lr=: its key in get_config and in the logs."""
+        rate = lr if lr is not None else learning_rate if learning_rate is not None else default
+        _check_non_negative(self.rate_name, rate)
+        self.lr = float(rate)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         """Per-parameter state: ``state["0.W"]["m"]`` etc.; ``state[key]["step"]`` a 0-d int64 array."""
         self._scratch: dict[str, np.ndarray] = {}  # temporaries, not part of the state
+
+    learning_rate = property(lambda self: self.lr, lambda self, value: setattr(self, "lr", value),
+                             doc="The learning rate η, Keras's name for ``lr`` (the same number).")
 
     elementwise: ClassVar[bool] = True
     """True when each element's update reads only that element (of the parameter, gradient and state):
@@ -145,7 +159,7 @@ class Optimizer:
 
     def get_config(self) -> dict[str, Any]:
         """JSON-safe constructor arguments (hyper-parameters)."""
-        return {"lr": self.lr}
+        return {self.rate_name: self.lr}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Optimizer":
@@ -155,7 +169,6 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
-
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -181,18 +194,15 @@ class SGD(Optimizer):
 
     buffer_names = ("momentum",)
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, dampening: float = 0.0):
-        super().__init__(lr)
-        _check_non_negative("momentum", momentum)
-        _check_non_negative("weight_decay", weight_decay)
-        _check_non_negative("dampening", dampening)
+    def __init__(self, learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, dampening: float = 0.0, *, lr: float | None = None):
+        super().__init__(learning_rate, lr, default=0.01)
+        for name, value in (("momentum", momentum), ("weight_decay", weight_decay), ("dampening", dampening)):
+            _check_non_negative(name, value)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
-        self.weight_decay = float(weight_decay)
-        self.dampening = float(dampening)
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.weight_decay, self.dampening = float(weight_decay), float(dampening)
 
     def _update(self, key, param, grad, state, t):
         g = self._decayed_grad(key, param, grad, self.weight_decay)
@@ -236,14 +246,13 @@ class Adagrad(Optimizer):
 
     buffer_names = ("sum",)
 
-    def __init__(self, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0):
-        super().__init__(lr)
-        _check_non_negative("eps", eps)
-        _check_non_negative("weight_decay", weight_decay)
-        _check_non_negative("initial_accumulator_value", initial_accumulator_value)
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+    def __init__(self, learning_rate: float | None = None, eps: float = 1e-10, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, *, lr: float | None = None):
+        super().__init__(learning_rate, lr, default=0.01)
+        for name, value in (("eps", eps), ("weight_decay", weight_decay),
+                            ("initial_accumulator_value", initial_accumulator_value)):
+            _check_non_negative(name, value)
+        self.eps, self.weight_decay = float(eps), float(weight_decay)
         self.initial_accumulator_value = float(initial_accumulator_value)
 
     def _update(self, key, param, grad, state, t):
@@ -277,18 +286,14 @@ class RMSprop(Optimizer):
 
     buffer_names = ("square_avg", "grad_avg", "momentum")
 
-    def __init__(self, lr: float = 0.001, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0,
-                 weight_decay: float = 0.0, centered: bool = False):
-        super().__init__(lr)
+    def __init__(self, learning_rate: float | None = None, alpha: float = 0.99, eps: float = 1e-8,
+                 momentum: float = 0.0, weight_decay: float = 0.0, centered: bool = False, *, lr: float | None = None):
+        super().__init__(learning_rate, lr, default=0.001)
         _check_fraction("alpha", alpha)
-        _check_non_negative("eps", eps)
-        _check_non_negative("momentum", momentum)
-        _check_non_negative("weight_decay", weight_decay)
-        self.alpha = float(alpha)
-        self.eps = float(eps)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
-        self.centered = bool(centered)
+        for name, value in (("eps", eps), ("momentum", momentum), ("weight_decay", weight_decay)):
+            _check_non_negative(name, value)
+        self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
+        self.weight_decay, self.centered = float(weight_decay), bool(centered)
 
     def _update(self, key, param, grad, state, t):
         g = self._decayed_grad(key, param, grad, self.weight_decay)
@@ -337,21 +342,23 @@ class Adam(Optimizer):
 
     buffer_names = ("m", "v", "v_max")
 
-    def __init__(self, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(lr)
+    def __init__(self, learning_rate: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, lr: float | None = None):
+        super().__init__(learning_rate, lr, default=0.001)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         _check_fraction("beta1", betas[0])
         _check_fraction("beta2", betas[1])
-        _check_non_negative("eps", eps)
-        _check_non_negative("weight_decay", weight_decay)
+        for name, value in (("eps", eps), ("weight_decay", weight_decay)):
+            _check_non_negative(name, value)
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
-        self.amsgrad = bool(amsgrad)
+        self.eps, self.weight_decay, self.amsgrad = float(eps), float(weight_decay), bool(amsgrad)
 
     def _update(self, key, param, grad, state, t):
+        self._adam(key, param, grad, state, t, self.weight_decay)
+
+    def _adam(self, key, param, grad, state, t, weight_decay):
+        """The rule above on one parameter (or a range of it), with L2 decay ``weight_decay`` in the gradient."""
         beta1, beta2 = self.betas
         m = self._buffer(state, "m", param)
         v = self._buffer(state, "v", param)
@@ -363,9 +370,9 @@ class Adam(Optimizer):
             number = param.dtype.type  # constants in the parameters' precision: float32 math is twice as fast
             adam_update(param.ravel(), grad.ravel(), m.ravel(), v.ravel(), v_max.ravel(),
                         number(self.lr / (1 - beta1**t)), number(1 - beta1), number(beta2), number(1 - beta2),
-                        number(self.eps), number(math.sqrt(1 - beta2**t)), number(self.weight_decay), self.amsgrad)
+                        number(self.eps), number(math.sqrt(1 - beta2**t)), number(weight_decay), self.amsgrad)
             return
-        g = self._decayed_grad(key, param, grad, self.weight_decay)
+        g = self._decayed_grad(key, param, grad, weight_decay)
         tmp = self._tmp(key, param)
         # m ← m + (1 - β₁)(g - m), the same as β₁ m + (1 - β₁) g (torch's lerp form).
         np.subtract(g, m, out=tmp, casting="same_kind")
@@ -393,17 +400,36 @@ class Adam(Optimizer):
                 "weight_decay": self.weight_decay, "amsgrad": self.amsgrad}
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
-"""Optimizer classes by lower-case name, for ``get``."""
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay, as ``torch.optim.AdamW`` (λ = weight_decay, default 0.01).
 
-_ALIASES = {"learning_rate": "lr"}  # Keras's spelling
+    The decay shrinks θ itself instead of entering g, so Adam's scaling does not weaken it:
+        θ ← θ - η λ θ
+        then Adam's update above with g as it is (no λθ term)
+    """
+
+    def __init__(self, learning_rate: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01, amsgrad: bool = False, *, lr: float | None = None):
+        super().__init__(learning_rate, betas, eps, weight_decay, amsgrad, lr=lr)
+
+    def _update(self, key, param, grad, state, t):
+        if self.weight_decay:  # element-wise, so threads may still update ranges of one parameter
+            param *= param.dtype.type(1 - self.lr * self.weight_decay)
+        self._adam(key, param, grad, state, t, 0.0)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
+                                          "adamw": AdamW}
+"""Optimizer classes by lower-case name, for ``get``."""
 
 
 def get(optimizer: str | Optimizer, **overrides: Any) -> Optimizer:
-    """An optimizer from a name ('sgd', 'adagrad', 'rmsprop', 'adam') with hyper-parameter overrides, or as given."""
-    overrides = {_ALIASES.get(k, k): v for k, v in overrides.items()}
+    """An optimizer from a name ('sgd', 'adagrad', 'rmsprop', 'adam', 'adamw') with hyper-parameter overrides, or as given."""
     if isinstance(optimizer, Optimizer):
-        config = optimizer.get_config()
+        if "lr" in overrides and "learning_rate" in overrides:
+            raise ValueError("give the learning rate once, as learning_rate= or lr=, not both")
+        overrides = {"lr" if k == "learning_rate" else k: v for k, v in overrides.items()}
+        config = {"lr" if k == optimizer.rate_name else k: v for k, v in optimizer.get_config().items()}
         unknown = sorted(set(overrides) - set(config))
         if unknown:
             raise ValueError(f"{type(optimizer).__name__} has no hyper-parameter(s) {unknown}; it has {sorted(config)}")
