@@ -56,13 +56,25 @@ EXPECTED_PARAMS = {
               + conv(256, 512, 3) + 2 * conv(512, 512, 3) + 3 * conv(512, 512, 3)
               + bn(64) * 2 + bn(128) * 2 + bn(256) * 3 + bn(512) * 6
               + dense(512, 10)),  # 14,728,266
+    # the report's cfg [64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512, M], each conv + BatchNorm; Linear(512, 10)
+    "vgg_report": (conv(3, 64, 3) + conv(64, 128, 3) + conv(128, 256, 3) + conv(256, 256, 3)
+                   + conv(256, 512, 3) + conv(512, 512, 3) + 2 * conv(512, 512, 3)
+                   + bn(64) + bn(128) + bn(256) * 2 + bn(512) * 4
+                   + dense(512, 10)),  # 9,231,114
+    # the Keras lesson's ImageNet VGG-16: 13 convs, no BatchNorm; 224 / 2^5 = 7, so FC-6 takes 7·7·512 = 25,088
+    "vgg16_imagenet": (conv(3, 64, 3) + conv(64, 64, 3) + conv(64, 128, 3) + conv(128, 128, 3)
+                       + conv(128, 256, 3) + 2 * conv(256, 256, 3)
+                       + conv(256, 512, 3) + 2 * conv(512, 512, 3) + 3 * conv(512, 512, 3)
+                       + dense(7 * 7 * 512, 4096) + dense(4096, 4096) + dense(4096, 1000)),
 }
+HEAVY = {"vgg16", "vgg16_imagenet"}  # tested on their own (tests/test_course_vgg.py for the ImageNet one)
 
 INPUTS = {
     "linear_regression": (13,),
     "color_cnn": (3, 28, 28),
     "cifar_net": (3, 32, 32),
     "vgg16": (3, 32, 32),
+    "vgg_report": (3, 32, 32),
 }
 OUTPUTS = {"linear_regression": 1, "color_dnn": 6, "color_cnn": 6, "shape_cnn": 5}
 
@@ -72,13 +84,15 @@ def test_the_arithmetic_matches_the_course_numbers():
     assert EXPECTED_PARAMS["mlp_keras"] == dense(784, 128) + dense(128, 128) + dense(128, 10)
     assert conv(3, 64, 3) + conv(64, 64, 3) == 38_720  # the well-known VGG-16 first block
     assert EXPECTED_PARAMS["vgg16"] == 14_728_266
+    assert EXPECTED_PARAMS["vgg_report"] == 9_231_114
+    assert EXPECTED_PARAMS["vgg16_imagenet"] == 138_357_544  # Keras's VGG16(weights=None).count_params()
 
 
 def test_every_zoo_model_is_listed_and_tested():
     assert set(zoo.MODELS) == set(EXPECTED_PARAMS)
 
 
-@pytest.mark.parametrize("name", [n for n in EXPECTED_PARAMS if n != "vgg16"])
+@pytest.mark.parametrize("name", [n for n in EXPECTED_PARAMS if n not in HEAVY])
 def test_output_shape_and_parameter_count(name, rng):
     model = zoo.build(name, seed=0)
     assert model.count_params() == EXPECTED_PARAMS[name], f"{name}: {model.count_params():,} parameters"
@@ -101,6 +115,25 @@ def test_vgg16_shapes_and_parameter_count(rng):
     assert tuple(pools[-1].output_shape) == (512, 1, 1)
     y = model.predict(rng.random((2, 3, 32, 32), dtype=np.float32))
     assert y.shape == (2, 10) and y.dtype == np.float32
+
+
+def test_vgg_report_is_the_reports_eight_conv_network():
+    model = zoo.vgg_report(seed=0)
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert [c.params["W"].shape[0] for c in convs] == [64, 128, 256, 256, 512, 512, 512, 512]
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds[:4] == ["Conv2D", "BatchNorm", "ReLU", "MaxPool2D"] and kinds.count("MaxPool2D") == 5
+    assert tuple(model.layers[kinds.index("Flatten")].output_shape) == (512,)  # so nn.Linear(512, 10) fits
+    assert model.layers[-1].params["W"].shape == (512, 10)
+    # the summary names the count in its header and totals it (BatchNorm's running statistics are not trained)
+    assert "9,231,114 parameters" in zoo.get_spec("vgg_report").description
+    assert f"Trainable params: {EXPECTED_PARAMS['vgg_report']:,}" in model.summary_text()
+
+
+def test_vgg16_descriptions_state_their_counts():
+    assert f"{EXPECTED_PARAMS['vgg16']:,} parameters" in zoo.get_spec("vgg16").description
+    assert f"{EXPECTED_PARAMS['vgg16_imagenet']:,} parameters" in zoo.get_spec("vgg16_imagenet").description
+    assert "report's variant" not in (zoo.vgg16.__doc__ or "")
 
 
 def test_lenet5_layer_shapes_follow_the_course():

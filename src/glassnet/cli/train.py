@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import zoo
-from ..data import DataLoader, dataset_key, default_augmentation, tail_split
+from ..data import DATASETS, DataLoader, dataset_key, default_augmentation, tail_split
 from ..data.errors import DatasetNotFoundError
 from ..data.images import convert_channels
 from ..fileio import write_atomic
@@ -74,6 +74,9 @@ def _resolve_training_dataset(args: argparse.Namespace, spec: zoo.ModelSpec) -> 
         name = dataset_key(args.dataset)
         return name, load_dataset(name, args.limit)
     name = spec.dataset
+    if name not in DATASETS:  # vgg16_imagenet: glassnet has no ImageNet
+        raise CLIError(f"model {args.model!r} was made for {name!r}, which glassnet cannot load; "
+                       "train it on another dataset with --dataset NAME (see 'glassnet datasets')")
     try:
         return name, load_dataset(name, args.limit)
     except DatasetNotFoundError as error:  # not found and not downloadable; a corrupted file is still an error
