@@ -21,6 +21,8 @@ Backward (training), with g = dL/dy and ĝ = γ g:
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import initializers
@@ -42,6 +44,12 @@ class BatchNorm(Layer):
                 f"{type(self).__name__} momentum must be in [0, 1] (PyTorch's convention: the weight of the "
                 f"new batch, default 0.1), got {momentum!r}"
             )
+        if float(momentum) > 0.5:
+            warnings.warn(
+                f"{type(self).__name__}(momentum={momentum}): glassnet follows PyTorch, where momentum is the weight "
+                f"of the NEW batch (default 0.1), so the running statistics will mostly follow the last batch. "
+                f"Keras counts the other way (momentum is the weight of the history, default 0.99): Keras's "
+                f"momentum={momentum} is glassnet's momentum={1 - float(momentum):.3g}", stacklevel=2)
         if not float(eps) > 0.0:
             raise ValueError(f"{type(self).__name__} eps must be > 0, got {eps!r}")
         self.momentum = float(momentum)
