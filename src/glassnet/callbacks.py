@@ -236,7 +236,7 @@ def fit_callbacks(callbacks: list[Callback] | None, verbose: int) -> tuple[Histo
     """(the History of this fit, every callback in the order ``fit`` calls them).
 
     The one place the order is decided: the user's callbacks first, in their order (they
-    may add 'lr' to the logs), then History, then the progress bar (the user's own, or one
+    may add the learning rate to the logs), then History, then the progress bar (the user's own, or one
     made here when verbose > 0), so both record and print the logs the others completed.
     """
     callbacks = list(callbacks or [])

@@ -1,7 +1,9 @@
 """Learning-rate schedules as callbacks: a function of the epoch, a step decay, a cut on a plateau.
 
-Each sets ``model.optimizer.lr`` and logs the rate as 'lr' at the end of the epoch. The
-rate is saved with the optimizer, so a resumed run continues the same schedule.
+Each sets ``model.optimizer.lr`` and logs the rate at the end of the epoch under the name
+the optimizer was given it with (``rate_key``): 'learning_rate', as Keras 3 logs it, or 'lr'
+for an optimizer made with ``lr=`` (so the zoo's and the CLI's histories keep their 'lr'
+column). The rate is saved with the optimizer, so a resumed run continues the same schedule.
 """
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from typing import Any, Callable
 
 from .callback_base import Callback, Monitor
 
-__all__ = ["LearningRateScheduler", "StepDecay", "ReduceLROnPlateau"]
+__all__ = ["LearningRateScheduler", "StepDecay", "ReduceLROnPlateau", "rate_key"]
+
+
+def rate_key(optimizer: Any) -> str:
+    """The log key of the learning rate: 'lr' for an optimizer made with lr=, else Keras's 'learning_rate'."""
+    return getattr(optimizer, "rate_name", "learning_rate")
 
 
 def _check_lr(lr: Any, who: str) -> float:
@@ -24,7 +31,7 @@ def _check_lr(lr: Any, who: str) -> float:
 
 
 class LearningRateScheduler(Callback):
-    """Set the optimizer's ``lr`` before each epoch to ``schedule(epoch, lr)``; logs it as 'lr'."""
+    """Set the optimizer's ``lr`` before each epoch to ``schedule(epoch, lr)``; logs it (see ``rate_key``)."""
 
     def __init__(self, schedule: Callable[[int, float], float], verbose: int = 0):
         super().__init__()
@@ -42,7 +49,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if logs is not None:
-            logs["lr"] = float(self.model.optimizer.lr)
+            logs[rate_key(self.model.optimizer)] = float(self.model.optimizer.lr)
 
 
 class StepDecay(LearningRateScheduler):
@@ -80,7 +87,7 @@ class ReduceLROnPlateau(Monitor):
     def on_epoch_end(self, epoch, logs=None) -> None:
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
-        logs["lr"] = float(optimizer.lr)
+        logs[rate_key(optimizer)] = float(optimizer.lr)
         value = logs.get(self.monitor)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
