@@ -197,7 +197,7 @@ def test_cross_entropy_on_probabilities_without_softmax_is_refused_with_a_sugges
 def test_compile_rejects_unknown_names():
     model = small_mlp()
     with pytest.raises(ValueError, match="unknown optimizer"):
-        model.compile("adamw", "mse")
+        model.compile("nadam", "mse")
     with pytest.raises(ValueError, match="unknown loss"):
         model.compile("adam", "hinge")
     with pytest.raises(ValueError, match="unknown metric"):

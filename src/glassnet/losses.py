@@ -7,6 +7,11 @@ Every loss follows one small protocol:
 * ``backward() -> dL/dy_pred`` has the shape and dtype of ``y_pred`` and is
   already divided by the batch size N, so the layers below just sum over N.
 
+``forward(y_pred, y_true, sample_weight=w)`` weights sample i by w_i as Keras 3 does:
+L = Σ_i w_i l_i / N, divided by the number of samples N, not by Σ w_i (checked against
+Keras 3.15, whose default reduction 'sum_over_batch_size' divides by N); so each row of
+dL/dy_pred is the unweighted one times w_i.
+
 Cross-entropy on logits fuses softmax and log: with p = softmax(z) and labels y
 (one-hot), L = -1/N Σ_n Σ_k y_nk log p_nk and dL/dz = (p - y) / N. Computing
 log p as ``z - max(z) - log Σ exp(z - max(z))`` (log-softmax) never overflows,
@@ -42,21 +47,38 @@ def _as_float_array(x: Any, what: str) -> np.ndarray:
     return x
 
 
+def _sample_weights(sample_weight: Any, n: int, dtype: Any, who: str) -> np.ndarray | None:
+    """sample_weight as (n,) of ``dtype`` (from (n,) or (n, 1)), or None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.size != n or (w.ndim and w.shape[0] != n):
+        raise ValueError(f"{who}: sample_weight has shape {w.shape}; expected ({n},), one weight per sample")
+    return w.reshape(n).astype(dtype, copy=False)
+
+
+def _per_row(w: np.ndarray, ndim: int) -> np.ndarray:
+    """Weights (N,) -> (N, 1, ...) to broadcast against an array of rank ``ndim``."""
+    return w.reshape((-1,) + (1,) * (ndim - 1))
+
+
 class Loss:
-    """Base class: ``forward(y_pred, y_true) -> float`` and ``backward() -> dL/dy_pred``."""
+    """Base class: ``forward(y_pred, y_true, sample_weight=None) -> float`` and ``backward() -> dL/dy_pred``."""
 
     name: ClassVar[str] = "loss"
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """Mean loss over the batch; caches what ``backward`` needs."""
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """Mean loss over the batch (Σ w_i l_i / N with weights w (N,)); caches what ``backward`` needs."""
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
         """dL/dy_pred, same shape and dtype as ``y_pred``, already divided by N."""
         raise NotImplementedError
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        return self.forward(y_pred, y_true)
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        if sample_weight is None:  # a Loss subclass written before sample weights keeps working
+            return self.forward(y_pred, y_true)
+        return self.forward(y_pred, y_true, sample_weight=sample_weight)
 
     def _require_forward(self) -> None:
         if getattr(self, "_grad", None) is None:
@@ -88,8 +110,8 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """y_pred (N, ...), y_true same shape (or (N,) for (N, 1)) -> mean squared error."""
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """y_pred (N, ...), y_true same shape (or (N,) for (N, 1)), weights (N,) -> mean squared error."""
         y_pred = _as_float_array(y_pred, "y_pred")
         y_true = np.asarray(y_true)
         if y_true.shape != y_pred.shape:
@@ -102,8 +124,15 @@ class MeanSquaredError(Loss):
                 )
         diff = y_pred - y_true.astype(y_pred.dtype, copy=False)
         size = max(diff.size, 1)
-        loss = float(np.vdot(diff, diff)) / size
+        w = _sample_weights(sample_weight, diff.shape[0], diff.dtype, "MeanSquaredError")
+        if w is None:
+            loss = float(np.vdot(diff, diff)) / size
+        else:
+            per_sample = np.square(diff, dtype=np.float64).reshape(diff.shape[0], -1).sum(axis=1)
+            loss = float(per_sample @ w.astype(np.float64)) / size
         diff *= y_pred.dtype.type(2.0 / size)
+        if w is not None:
+            diff *= _per_row(w, diff.ndim)
         self._grad = diff
         return loss
 
@@ -162,24 +191,29 @@ def _labels_to_targets(y_true: Any, n: int, k: int, who: str) -> tuple[np.ndarra
     raise ValueError(f"{who}: labels have shape {y.shape}; expected ({n},) class indices or ({n}, {k}) one-hot")
 
 
-def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
-    """logits (N, K), labels int (N,) or one-hot (N, K) -> (mean loss, dL/dlogits (N, K) = (p - y)/N)."""
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray,
+                          sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """logits (N, K), labels int (N,) or one-hot (N, K), weights (N,) -> (mean loss, dL/dlogits (N, K) = w (p - y)/N)."""
     z = _as_float_array(logits, "logits")
     _check_class_scores(z, "softmax_cross_entropy")
     n, k = z.shape
     index, target = _labels_to_targets(labels, n, k, "softmax_cross_entropy")
+    w = _sample_weights(sample_weight, n, z.dtype, "softmax_cross_entropy")
     logp = log_softmax(z)
     grad = np.exp(logp)  # p = softmax(z)
     rows = np.arange(n)
     if index is not None:
-        loss = -float(logp[rows, index].sum(dtype=np.float64))
+        picked = logp[rows, index]
+        loss = -float(picked.sum(dtype=np.float64) if w is None else picked @ w.astype(np.float64))
         grad[rows, index] -= 1
     else:
         target = target.astype(z.dtype, copy=False)
-        loss = -float(np.vdot(target, logp))
+        loss = -float(np.vdot(target, logp) if w is None else (target * logp).sum(axis=1) @ w.astype(np.float64))
         grad -= target
     n = max(n, 1)
     grad *= z.dtype.type(1.0 / n)
+    if w is not None:
+        grad *= w[:, None]
     return loss / n, grad
 
 
@@ -200,28 +234,32 @@ class CrossEntropy(Loss):
     def name(self) -> str:  # type: ignore[override]
         return "cross_entropy" if self.from_logits else "categorical_crossentropy"
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """y_pred (N, K) logits or probabilities, y_true int (N,) or one-hot (N, K) -> mean loss."""
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """y_pred (N, K) logits or probabilities, y_true int (N,) or one-hot (N, K), weights (N,) -> mean loss."""
         if self.from_logits:
-            loss, self._grad = softmax_cross_entropy(y_pred, y_true)
+            loss, self._grad = softmax_cross_entropy(y_pred, y_true, sample_weight)
             return loss
         p = _as_float_array(y_pred, "y_pred")
         _check_class_scores(p, "CrossEntropy")
         n, k = p.shape
         index, target = _labels_to_targets(y_true, n, k, "CrossEntropy")
+        w = _sample_weights(sample_weight, n, p.dtype, "CrossEntropy")
         p = np.clip(p, PROB_EPS, 1 - PROB_EPS)
         rows = np.arange(n)
         scale = p.dtype.type(1.0 / max(n, 1))
         grad = np.zeros_like(p)
         if index is not None:
-            picked = p[rows, index]
-            loss = -float(np.log(picked).sum(dtype=np.float64))
-            grad[rows, index] = -scale / picked
+            logs = np.log(p[rows, index])
+            loss = -float(logs.sum(dtype=np.float64) if w is None else logs @ w.astype(np.float64))
+            grad[rows, index] = -scale / p[rows, index]
         else:
             target = target.astype(p.dtype, copy=False)
-            loss = -float(np.vdot(target, np.log(p)))
+            logp = np.log(p)
+            loss = -float(np.vdot(target, logp) if w is None else (target * logp).sum(axis=1) @ w.astype(np.float64))
             np.divide(target, p, out=grad)
             grad *= -scale
+        if w is not None:
+            grad *= w[:, None]
         self._grad = grad
         return loss / max(n, 1)
 
@@ -251,8 +289,8 @@ class BinaryCrossEntropy(Loss):
     def name(self) -> str:  # type: ignore[override]
         return "binary_crossentropy"
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """y_pred (N,) or (N, 1), y_true N values in [0, 1] -> mean loss."""
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """y_pred (N,) or (N, 1), y_true N values in [0, 1], weights (N,) -> mean loss."""
         x = _as_float_array(y_pred, "y_pred")
         if not (x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1)):
             raise ValueError(
@@ -277,7 +315,11 @@ class BinaryCrossEntropy(Loss):
             p = np.clip(x, PROB_EPS, 1 - PROB_EPS)
             losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
             self._grad = (p - y) / (p * (1 - p)) * scale
-        return float(losses.sum(dtype=np.float64)) / max(n, 1)
+        w = _sample_weights(sample_weight, n, x.dtype, "BinaryCrossEntropy")
+        if w is None:
+            return float(losses.sum(dtype=np.float64)) / max(n, 1)
+        self._grad *= _per_row(w, x.ndim)
+        return float(losses.reshape(n).astype(np.float64) @ w.astype(np.float64)) / max(n, 1)
 
     def backward(self) -> np.ndarray:
         """dL/dy_pred, shape of y_pred: (sigmoid(z) - y)/N from logits, (p - y)/(N p (1-p)) otherwise."""

@@ -15,7 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["accuracy", "mae", "confusion_matrix", "per_class_accuracy", "get", "METRICS", "class_indices"]
+__all__ = ["accuracy", "mae", "confusion_matrix", "per_class_accuracy", "get", "METRICS", "class_indices",
+           "RunningMeans"]
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -137,3 +138,22 @@ def get(metric: str | Metric) -> tuple[str, Metric]:
     if callable(metric):
         return getattr(metric, "__name__", type(metric).__name__), metric
     raise TypeError(f"a metric must be a name or a function f(y_true, y_pred) -> float, got {type(metric).__name__}")
+
+
+class RunningMeans:
+    """Running means of named batch values (loss, metrics) over an epoch, each batch weighted by its size."""
+
+    def __init__(self, names: list[str]):
+        self.names = list(names)
+        self.sums = dict.fromkeys(self.names, 0.0)
+        self.count = 0
+
+    def add(self, n: int, values: list[float]) -> None:
+        """Add one batch of ``n`` samples whose means are ``values`` (one per name)."""
+        self.count += n
+        for name, value in zip(self.names, values):
+            self.sums[name] += float(value) * n
+
+    def means(self, prefix: str = "") -> dict[str, float]:
+        """{prefix + name: mean over the samples added so far}."""
+        return {prefix + name: total / max(self.count, 1) for name, total in self.sums.items()}

@@ -27,10 +27,12 @@ from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from . import parallel
 from .backend import DTYPE
-from .batch_sources import ArraySource, LoaderSource, is_loader, make_source, prepare_arrays, split_validation
+from .batch_sources import (ArraySource, LoaderSource, is_loader, make_source, prepare_arrays, split_validation,
+                            validation_source)
 from .callbacks import CallbackList, History, fit_callbacks
 from .layers.activations import Sigmoid, Softmax
 from .layers.base import Layer
+from .metrics import RunningMeans
 from .seeding import seed_layer_generators, seed_loader_generators, shuffle_order
 from .training_checks import check_batch_size, check_fit_options, check_loss_fits, first_non_finite
 
@@ -67,7 +69,7 @@ class Trainer:
         metrics: Sequence[str | Callable[[np.ndarray, np.ndarray], float]] | None = None,
         fuse_softmax: bool = True,
     ) -> None:
-        """Choose the optimizer and loss (objects or names) and the metrics to log ('accuracy', 'mae').
+        """Choose the optimizer and loss (objects or names) and the metrics to log, under the names given ('acc', 'mae').
 
         ``fuse_softmax=False`` trains without fusing a final Softmax (or Sigmoid) into the
         loss, so that stepping through ``fit`` reaches ``Softmax.backward``; see ``training_plan``.
@@ -80,7 +82,9 @@ class Trainer:
         loss = losses_module.get(loss)
         if isinstance(metrics, str):
             metrics = [metrics]
-        named = [metrics_module.get(m) for m in (metrics or [])]
+        # The log key is the name as the user wrote it (Keras: metrics=["acc"] logs 'acc' and 'val_acc').
+        named = [(m.strip().lower() if isinstance(m, str) else key, fn)
+                 for m, (key, fn) in zip(metrics or [], map(metrics_module.get, metrics or []))]
         check_loss_fits(loss, self.layers[-1])
         self.optimizer, self.loss, self.metrics = optimizer, loss, named
         self.fuse_softmax = bool(fuse_softmax)
@@ -120,8 +124,16 @@ class Trainer:
         validation_data: Any = None,
         shuffle: bool = True,
         initial_epoch: int = 0,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: Any = None,
     ) -> History:
         """Train on x (N, *input_shape) and labels y (N,) int or (N, K) one-hot, or a DataLoader; returns History.
+
+        ``sample_weight`` (N,) or ``class_weight`` ({class index: weight}, a class not in it
+        weighs 1) weight each sample's loss as Keras 3 does: L = Σ w_i l_i / N per batch (see
+        ``glassnet.losses``); the metrics stay unweighted. class_weight weights the training
+        data only; sample_weight is split with ``validation_split``, and validation_data may be
+        (x_val, y_val, sample_weight_val).
 
         As in Keras, ``epochs`` is the index of the last epoch and training starts at
         ``initial_epoch``: to resume a loaded model, ``fit(..., epochs=total,
@@ -144,16 +156,12 @@ class Trainer:
         batch_size = check_fit_options(batch_size, epochs, initial_epoch, verbose, validation_split, validation_data)
         val_source = None
         if validation_split:
-            x, y, val_source = split_validation(self, x, y, validation_split, batch_size)
-        train_source = make_source(self, x, y, batch_size, "fit")
+            x, y, sample_weight, val_source = split_validation(self, x, y, validation_split, batch_size,
+                                                               sample_weight)
+        train_source = make_source(self, x, y, batch_size, "fit", sample_weight=sample_weight,
+                                   class_weight=class_weight)
         if validation_data is not None:
-            if is_loader(validation_data):
-                val_source = make_source(self, validation_data, None, batch_size, "fit validation_data")
-            elif isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
-                val_source = make_source(self, validation_data[0], validation_data[1], batch_size,
-                                         "fit validation_data", "y_val", "x_val")
-            else:
-                raise ValueError("validation_data must be a pair (x_val, y_val) or a DataLoader")
+            val_source = validation_source(self, validation_data, batch_size)
 
         trunk, loss_fn = self.training_plan()
         metric_names = [name for name, _ in self.metrics]
@@ -175,39 +183,60 @@ class Trainer:
         return history
 
     def evaluate(
-        self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 0, return_dict: bool = False
+        self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 0, return_dict: bool = False, *,
+        sample_weight: Any = None, class_weight: dict[int, float] | None = None, callbacks: Sequence[Any] | None = None,
     ) -> float | list[float] | dict[str, float]:
-        """Loss (and metrics) on x (N, *input_shape), y (N, ...) in inference mode: a float, [loss, *metrics], or a dict."""
-        logs = evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
+        """Loss (and metrics) on x (N, *input_shape), y (N, ...) in inference mode: a float, [loss, *metrics], or a dict.
+
+        ``sample_weight`` (N,) weights the loss as in ``fit`` (``class_weight`` too, which Keras's
+        evaluate lacks); ``callbacks`` get on_test_begin, on_test_batch_begin/end, on_test_end.
+        """
+        logs = evaluate(self, x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
+                        class_weight=class_weight, callbacks=callbacks)
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int = 128, verbose: int = 0) -> np.ndarray:
+    def predict(self, x: Any, batch_size: int = 128, verbose: int = 0,
+                callbacks: Sequence[Any] | None = None) -> np.ndarray:
         """Outputs (N, *output_shape) for x (N, *input_shape), ``batch_size`` samples at a time.
 
         Every layer runs (no fusion), in inference mode; one batch of activations is alive
-        at a time, written into one result array.
+        at a time, written into one result array. ``callbacks`` get on_predict_begin,
+        on_predict_batch_begin/end (logs {'outputs': the batch's outputs}) and on_predict_end.
         """
         batch_size = check_batch_size(batch_size)
         stack, sliced = _threads()
         with stack:
             if is_loader(x):
-                parts = [_model_forward(self, xb, sliced) for xb, _ in LoaderSource(x, "predict").batches()]
-                if not parts:
-                    raise ValueError("predict: the DataLoader is empty; expected at least one sample")
-                return np.concatenate(parts)
-            x, _ = prepare_arrays(self, x, None, "predict")
-            source = ArraySource(x, None, batch_size)
-            result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
+                source: Any = LoaderSource(x, "predict")
+            else:
+                x, _ = prepare_arrays(self, x, None, "predict")
+                source = ArraySource(x, None, batch_size)
+            hooks = CallbackList(list(callbacks or []), self, {"verbose": verbose, "epochs": 1, "steps": source.steps})
+            hooks.call("on_predict_begin", {})
+            parts, result, start = [], None, 0
+            if isinstance(source, ArraySource):
+                result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
             for step, (xb, _) in enumerate(source.batches()):
-                start = step * batch_size
-                result[start:start + xb.shape[0]] = _model_forward(self, xb, sliced)
+                hooks.call("on_predict_batch_begin", step, {})
+                out = _model_forward(self, xb, sliced)
+                if result is None:
+                    parts.append(out)
+                else:
+                    result[start:start + out.shape[0]] = out
+                start += out.shape[0]
+                hooks.call("on_predict_batch_end", step, {"outputs": out})
                 if verbose:
                     print(f"\r{step + 1}/{source.steps}", end="", flush=True)
             if verbose:
                 print()
+            if result is None:
+                if not parts:
+                    raise ValueError("predict: the DataLoader is empty; expected at least one sample")
+                result = np.concatenate(parts)
+            hooks.call("on_predict_end", {})
             return result
 
 
@@ -217,16 +246,20 @@ predict = Trainer.predict
 """``predict(model, x, ...)``: the same as ``model.predict(x, ...)``."""
 
 
-def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose: int = 0) -> dict[str, float]:
+def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose: int = 0, sample_weight: Any = None,
+             class_weight: dict[int, float] | None = None, callbacks: Sequence[Any] | None = None) -> dict[str, float]:
     """{'loss': ..., '<metric>': ...} over x (N, *input_shape), y (N, ...) in inference mode, ``batch_size`` at a time."""
     if not model.compiled:
         raise RuntimeError(f"model {model.name!r} is not compiled; call model.compile(optimizer, loss) first")
     batch_size = check_batch_size(batch_size)
-    source = make_source(model, x, y, batch_size, "evaluate")
+    source = make_source(model, x, y, batch_size, "evaluate", sample_weight=sample_weight, class_weight=class_weight)
     trunk, loss_fn = model.training_plan()
+    params = {"verbose": verbose, "epochs": 1, "steps": source.steps, "batch_size": batch_size,
+              "samples": source.num_samples, "metrics": ["loss", *(name for name, _ in model.metrics)]}
+    hooks = CallbackList(list(callbacks or []), model, params)
     stack, sliced = _threads()
     with stack:
-        logs = _evaluate_source(model, source, trunk, loss_fn, sliced)
+        logs = _evaluate_source(model, source, trunk, loss_fn, sliced, hooks)
     if verbose:
         print(" - ".join(f"{key}: {value:.4f}" for key, value in logs.items()))
     return logs
@@ -235,23 +268,6 @@ def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose
 # ---------------------------------------------------------------------------------
 # One step and one pass
 # ---------------------------------------------------------------------------------
-class _Totals:
-    """Sample-weighted running means of the loss and metrics over an epoch."""
-
-    def __init__(self, names: Sequence[str]):
-        self.names = ["loss", *names]
-        self.sums = dict.fromkeys(self.names, 0.0)
-        self.count = 0
-
-    def add(self, n: int, values: Sequence[float]) -> None:
-        self.count += n
-        for name, value in zip(self.names, values):
-            self.sums[name] += float(value) * n
-
-    def means(self, prefix: str = "") -> dict[str, float]:
-        return {prefix + name: total / max(self.count, 1) for name, total in self.sums.items()}
-
-
 def _batch_values(model: Any, trunk: list, loss: float, yb: np.ndarray, out: np.ndarray) -> list[float]:
     """[loss, *metrics] of one batch; the metrics see the model's real output (probabilities) when fused."""
     if not model.metrics:
@@ -261,13 +277,20 @@ def _batch_values(model: Any, trunk: list, loss: float, yb: np.ndarray, out: np.
     return [loss, *(fn(yb, out) for _, fn in model.metrics)]
 
 
+def _loss(loss_fn: Any, out: np.ndarray, yb: Any, wb: np.ndarray | None) -> float:
+    """The loss of one batch out (B, ...) against yb, weighted by wb (B,) when given (a Loss without weights still works)."""
+    return loss_fn.forward(out, yb) if wb is None else loss_fn.forward(out, yb, sample_weight=wb)
+
+
 def train_step(
-    model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.ndarray, sliced: "Sliced | None" = None
+    model: Any, trunk: list, loss_fn: Any, xb: np.ndarray, yb: np.ndarray, sliced: "Sliced | None" = None,
+    wb: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Forward xb (B, ...), loss against yb (B, ...), backward in reverse, optimizer step; returns (loss, trunk output).
+    """Forward xb (B, ...), loss against yb (B, ...) weighted by wb (B,), backward, optimizer step; (loss, trunk output).
 
     With ``sliced`` (several threads), forward and backward run on slices of the batch at
-    once (see :mod:`glassnet.parallel`); the loss and the optimizer step are the same.
+    once (see :mod:`glassnet.parallel`); the loss, computed on the whole batch here, with
+    its weights, and the optimizer step are the same.
     """
     layers = sliced.get(trunk) if sliced is not None and xb.shape[0] > 1 else None
     if layers is not None:
@@ -276,7 +299,7 @@ def train_step(
         out = xb
         for layer in trunk:
             out = layer.forward(out, True)
-    loss = loss_fn.forward(out, yb)
+    loss = _loss(loss_fn, out, yb, wb)
     grad = loss_fn.backward()
     if layers is not None:
         layers.backward(grad, model.backward_start)
@@ -332,15 +355,21 @@ def _model_forward(model: Any, xb: np.ndarray, sliced: Sliced) -> np.ndarray:
     return sliced.forward(model.layers, out)
 
 
-def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any, sliced: Sliced) -> dict[str, float]:
-    """Mean loss and metrics over all batches of ``source``, in inference mode."""
-    totals = _Totals([name for name, _ in model.metrics])
-    for xb, yb in source.batches():
+def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any, sliced: Sliced,
+                     hooks: CallbackList) -> dict[str, float]:
+    """Mean loss and metrics over all batches of ``source``, in inference mode, calling the on_test_* hooks."""
+    totals = RunningMeans(["loss", *(name for name, _ in model.metrics)])
+    hooks.call("on_test_begin", {})
+    for batch, (xb, yb, wb) in enumerate(source.weighted_batches()):
         if not model.built:
             model.build(xb.shape[1:])
+        hooks.call("on_test_batch_begin", batch, {})
         out = sliced.forward(trunk, xb)
-        totals.add(xb.shape[0], _batch_values(model, trunk, loss_fn.forward(out, yb), yb, out))
-    return totals.means()
+        totals.add(xb.shape[0], _batch_values(model, trunk, _loss(loss_fn, out, yb, wb), yb, out))
+        hooks.call("on_test_batch_end", batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
+    logs = totals.means()
+    hooks.call("on_test_end", dict(logs))
+    return logs
 
 
 def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_names, sliced, initial_epoch, epochs,
@@ -361,15 +390,15 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
         hooks.on_epoch_begin(epoch)
         shuffled = shuffle and isinstance(train_source, ArraySource)
         order = shuffle_order(model, train_source.num_samples) if shuffled else None
-        totals = _Totals(metric_names)
+        totals = RunningMeans(["loss", *metric_names])
         cut_short = False
-        for batch, (xb, yb) in enumerate(train_source.batches(order)):
+        for batch, (xb, yb, wb) in enumerate(train_source.weighted_batches(order)):
             if yb is None:
                 raise ValueError("fit: the DataLoader yields no labels; build it as DataLoader(x, y, ...)")
             if not model.built:  # a loader without .x: build from the first batch, with the model's seed
                 model.build(xb.shape[1:])
             hooks.on_batch_begin(batch)
-            loss, out = train_step(model, trunk, loss_fn, xb, yb, sliced)
+            loss, out = train_step(model, trunk, loss_fn, xb, yb, sliced, wb)
             totals.add(xb.shape[0], _batch_values(model, trunk, loss, yb, out))
             hooks.on_batch_end(batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
             if model.stop_training:
@@ -377,7 +406,7 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
                 break
         logs = totals.means()
         if val_source is not None:
-            val_logs = _evaluate_source(model, val_source, trunk, loss_fn, sliced)
+            val_logs = _evaluate_source(model, val_source, trunk, loss_fn, sliced, hooks)
             logs.update({"val_" + key: value for key, value in val_logs.items()})
         if not cut_short:
             model.epochs_trained += 1

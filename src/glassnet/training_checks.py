@@ -19,7 +19,8 @@ from .layers.activations import Sigmoid, Softmax
 from .layers.base import Layer
 
 __all__ = ["CHECK_BYTES", "first_non_finite", "check_finite", "check_targets", "check_batch_size",
-           "check_epochs", "check_fit_options", "check_loss_fits"]
+           "check_epochs", "check_fit_options", "check_loss_fits", "check_sample_weight", "check_class_weight",
+           "class_weights_of"]
 
 CHECK_BYTES = 4 << 20
 """The NaN check reads this many bytes of data at a time, so it needs about as little memory."""
@@ -174,3 +175,57 @@ def check_loss_fits(loss: losses_module.Loss, last: Layer) -> None:
             f"loss 'binary_crossentropy' expects probabilities, but the last layer {last.describe()} is not "
             "Sigmoid; add a Sigmoid layer or use BinaryCrossEntropy(from_logits=True)"
         )
+
+
+def check_sample_weight(w: Any, n: int, who: str = "fit", name: str = "sample_weight") -> np.ndarray:
+    """sample_weight as float32 (n,) (from (n,) or (n, 1)): finite numbers >= 0, or a ValueError naming the problem."""
+    w = np.asarray(w)
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w[:, 0]
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"{who}: {name} has shape {w.shape}; expected ({n},), one weight per sample")
+    if not (np.issubdtype(w.dtype, np.number) or w.dtype == np.bool_):
+        raise ValueError(f"{who}: {name} must hold numbers; got dtype {w.dtype}")
+    check_finite(w, who, name)
+    w = w.astype(DTYPE)
+    if w.size and w.min() < 0:
+        first = int(np.argmin(w >= 0))
+        raise ValueError(f"{who}: {name}[{first}] is {w[first]:g}; expected weights >= 0 (0 leaves a sample out)")
+    return w
+
+
+def check_class_weight(class_weight: Any, model: Any, who: str = "fit") -> dict[int, float]:
+    """class_weight as {class index: weight}, checked against the model's classes; ValueError naming what is wrong."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"{who}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+    loss = model.loss
+    if isinstance(loss, losses_module.CrossEntropy):
+        k = model.output_shape[-1] if model.built else math.inf  # a loader without .x builds the model later
+    elif isinstance(loss, losses_module.BinaryCrossEntropy):
+        k = 2
+    else:
+        raise ValueError(f"{who}: class_weight needs class labels, and loss {loss.name!r} has none; "
+                         "weight the samples with sample_weight instead")
+    checked = {}
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < k:
+            raise ValueError(f"{who}: class_weight has key {key!r}; expected class indices 0 .. {k - 1} "
+                             f"(the model has {k} classes)")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+                math.isfinite(value) and value >= 0):
+            raise ValueError(f"{who}: class_weight[{key}] is {value!r}; expected a finite weight >= 0")
+        checked[int(key)] = float(value)
+    return checked
+
+
+def class_weights_of(y: np.ndarray, class_weight: dict[int, float]) -> np.ndarray:
+    """Per-sample weights (N,) float32 of labels y (N,), (N, 1) or one-hot (N, K), as Keras: a class not in the dict weighs 1."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
+    classes = np.rint(y).astype(np.int64)
+    table = np.ones(int(classes.max(initial=0)) + 1, dtype=DTYPE)
+    for key, value in class_weight.items():
+        if key < table.size:
+            table[key] = value
+    return table[classes]
