@@ -236,6 +236,49 @@ def test_probabilities_bars_equal_the_probabilities(tmp_path, rng):
     assert len(viz.plot_probabilities(probs).axes) == 1
 
 
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def text_boxes(fig):
+    """(text, window bounding box) of every visible title, tick label and annotation of ``fig``, drawn."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [fig._suptitle] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        texts += [ax.title, *ax.texts]
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            low, high = min(low, high), max(low, high)  # ticks past the limits are not drawn
+            texts += [tick.label1 for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text()]
+
+
+def assert_texts_apart_and_inside(fig):
+    """No two texts of ``fig`` overlap, and none runs past the figure's edge."""
+    boxes = text_boxes(fig)
+    width, height = fig.canvas.get_width_height()
+    for i, (text, box) in enumerate(boxes):
+        assert box.x0 >= -0.5 and box.y0 >= -0.5 and box.x1 <= width + 0.5 and box.y1 <= height + 0.5, \
+            f"{text!r} runs out of the figure: {box}"
+        for other, other_box in boxes[i + 1:]:
+            assert not box.overlaps(other_box), f"{text!r} overlaps {other!r}"
+
+
+@pytest.mark.parametrize("names", [FASHION, [f"a rather long class name {i}" for i in range(10)]],
+                         ids=["fashion", "longer"])
+def test_probabilities_long_class_names_do_not_overlap(names):
+    probs = np.full(10, 0.01)
+    probs[0] = 0.91  # predicted T-shirt/top, truly an ankle boot: both long names in titles
+    assert_texts_apart_and_inside(viz.plot_probabilities(probs, names, image=np.zeros((1, 28, 28)), true_label=9))
+    assert_texts_apart_and_inside(viz.plot_probabilities(probs, names))
+
+
+def test_predictions_long_class_names_do_not_overlap():
+    y = np.arange(16) % 10
+    fig = viz.plot_predictions(np.zeros((16, 1, 28, 28)), y, 9 - y, FASHION)
+    assert_texts_apart_and_inside(fig)
+    assert fig.axes[0].get_title().replace("\n", " ") == "Ankle boot (T-shirt/top)"  # wrapped, not cut
+
+
 def test_regression_points_and_line(tmp_path, rng):
     x, y = rng.normal(6, 0.7, 50), rng.normal(22, 8, 50)
     x_line = np.linspace(9, 3, 10)
@@ -298,6 +341,19 @@ def test_playground_default_picture_and_own_kernels():
     assert [ax.get_title() for ax in image_axes(two)] == ["a", "b"]
     with pytest.raises(ValueError, match="KH = KW odd"):
         viz.apply_kernels(np.ones((1, 8, 8)), np.ones((1, 2, 2)))
+
+
+def test_playground_takes_a_5x5_kernel_beside_the_3x3_ones(rng):
+    image = rng.random((1, 16, 20)).astype(np.float32)
+    box5 = np.full((5, 5), 1 / 25, np.float32)
+    fig = viz.plot_kernel_playground(image, {"Sobel-x": viz.CLASSIC_KERNELS["Sobel-x"], "box 5x5": box5})
+    sobel, box = (ax.get_images()[0].get_array() for ax in image_axes(fig))
+    assert sobel.shape == (14, 18) and box.shape == (12, 16)  # H - KH + 1 for each kernel
+    np.testing.assert_allclose(sobel, correlate_valid(image[0], viz.CLASSIC_KERNELS["Sobel-x"]), atol=1e-5)
+    np.testing.assert_allclose(box, correlate_valid(image[0], box5), atol=1e-5)
+    assert fig.get_suptitle().startswith("3x3 and 5x5 kernels")
+    with pytest.raises(ValueError, match="KH = KW odd"):
+        viz.plot_kernel_playground(image, {"even": np.ones((4, 4))})
 
 
 def test_conv_relu_pool_titles_carry_each_shape(tmp_path, rng):

@@ -132,6 +132,15 @@ def test_playground_and_conv_relu_pool_from_an_image_file(tmp_path):
     assert sha(picture) == before
 
 
+def test_conv_relu_pool_unknown_kernel_lists_only_what_the_command_takes():
+    with pytest.raises(ValueError) as error:
+        draw(["conv-relu-pool", "--kernel", "sobel"])
+    message = str(error.value)
+    assert "unknown kernel 'sobel'" in message and "Sobel-x, emboss" in message
+    assert "array" not in message  # a command line gives a name, not an array
+    assert image_axes(draw(["conv-relu-pool", "--kernel", "SOBEL-Y"]))  # names are matched in any case
+
+
 def test_curves_from_history_json_and_csv(tmp_path):
     history = tmp_path / "history.json"
     history.write_text(json.dumps({"model": "x", "history": {"loss": [2.0, 1.0], "val_loss": [2.5, 1.5]}}))

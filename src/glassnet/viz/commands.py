@@ -169,8 +169,10 @@ def draw_playground(args: argparse.Namespace):
 
 
 def draw_conv_relu_pool(args: argparse.Namespace):
-    from .playground import plot_conv_relu_pool
+    from .playground import CLASSIC_KERNELS, plot_conv_relu_pool
 
+    if args.kernel.lower() not in (name.lower() for name in CLASSIC_KERNELS):  # a name is all a command line gives
+        raise ValueError(f"unknown kernel {args.kernel!r}; expected one of: {', '.join(CLASSIC_KERNELS)}")
     image = read_image(args.image, size=args.size) if args.image else None
     return plot_conv_relu_pool(image, kernel=args.kernel)
 

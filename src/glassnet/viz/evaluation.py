@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from typing import Any, Sequence
 
 import numpy as np
@@ -86,6 +87,10 @@ def plot_per_class_accuracy(
     return finish(fig, path)
 
 
+PANEL_INCHES = 1.5
+"""Width of one image of the predictions grid."""
+
+
 def plot_predictions(
     images: Any,
     y_true: Any,
@@ -108,7 +113,11 @@ def plot_predictions(
         order = np.concatenate([order[y_true != y_pred], order[y_true == y_pred]])
     order = order[:max_images]
     rows, cols = grid_shape(len(order), ncols or min(8, len(order)))
-    fig = new_figure(1.5 * cols, 1.65 * rows + 0.4)
+    # 9-point titles wrapped to 80 % of the image: 'T-shirt/top (Ankle boot)' is wider than one
+    titles = {i: _wrap(f"{label_text(y_pred[i], class_names)} ({label_text(y_true[i], class_names)})",
+                       PANEL_INCHES * 0.8 * 12 / 9) for i in order}
+    title_lines = max((t.count("\n") + 1 for t in titles.values()), default=1)
+    fig = new_figure(PANEL_INCHES * cols, (1.5 + 0.15 * title_lines) * rows + 0.4)
     axes = fig.subplots(rows, cols, squeeze=False)
     wrong_total = int((y_true[order] != y_pred[order]).sum())
     for ax, index in zip(axes.flat, list(order) + [None] * (rows * cols - len(order))):
@@ -118,8 +127,7 @@ def plot_predictions(
         show_image(ax, images[index])
         wrong = y_true[index] != y_pred[index]
         colour = "tab:red" if wrong else "tab:green"
-        ax.set_title(f"{label_text(y_pred[index], class_names)} ({label_text(y_true[index], class_names)})",
-                     color=colour, fontsize=9, fontweight="bold" if wrong else "normal")
+        ax.set_title(titles[index], color=colour, fontsize=9, fontweight="bold" if wrong else "normal")
         if wrong:
             for spine in ax.spines.values():
                 spine.set_edgecolor("tab:red")
@@ -140,11 +148,16 @@ def plot_probabilities(
     probs = np.asarray(probs, dtype=np.float64).ravel()
     k = probs.size
     names = _names(class_names, k)
-    fig = new_figure(9.0 if image is not None else 6.5, max(3.5, 0.32 * k + 1.2))
+    # Constrained layout makes room for the tick labels but lets a title run past its axes, over the
+    # next panel: the bar panel widens with the longest name, and titles wrap to their panel.
+    bars_width = 4.5 + CHAR_INCHES * max(map(len, names))
+    image_width = 3.0 if image is not None else 0.0
+    fig = new_figure(image_width + bars_width, max(3.5, 0.32 * k + 1.2))
     if image is not None:
-        ax_img, ax = fig.subplots(1, 2, width_ratios=[1, 2])
+        ax_img, ax = fig.subplots(1, 2, width_ratios=[image_width, bars_width])
         show_image(ax_img, as_image(image))
-        ax_img.set_title("input" if true_label is None else f"true: {label_text(true_label, class_names)}")
+        title = "input" if true_label is None else f"true: {label_text(true_label, class_names)}"
+        ax_img.set_title(_wrap(title, image_width - 0.4))
     else:
         ax = fig.subplots()
     predicted = int(np.argmax(probs))
@@ -163,5 +176,14 @@ def plot_probabilities(
     ax.invert_yaxis()
     ax.set_xlim(0, 1.15)
     ax.set_xlabel("probability")
-    ax.set_title(f"predicted: {names[predicted]} ({probs[predicted]:.1%})")
+    ax.set_title(_wrap(f"predicted: {names[predicted]} ({probs[predicted]:.1%})", 4.0))
     return finish(fig, path)
+
+
+CHAR_INCHES = 0.1
+"""Width of one character of a 10-12 pt label, rounded up (DejaVu Sans averages 0.07-0.09 inch)."""
+
+
+def _wrap(text: str, inches: float) -> str:
+    """``text`` broken into lines at most ``inches`` wide (long words split), for a title over a panel that wide."""
+    return textwrap.fill(text, width=max(8, int(inches / CHAR_INCHES)))

@@ -35,7 +35,8 @@ def _kernel(kernel: str | Any) -> tuple[str, np.ndarray]:
         for name, value in CLASSIC_KERNELS.items():
             if name.lower() == kernel.lower():
                 return name, value
-        raise ValueError(f"unknown kernel {kernel!r}; expected one of {list(CLASSIC_KERNELS)} or a 3x3 array")
+        raise ValueError(f"unknown kernel {kernel!r}; expected one of {', '.join(CLASSIC_KERNELS)} "
+                         "or a 2-D array (KH, KW)")
     arr = np.asarray(kernel, dtype=DTYPE)
     if arr.ndim != 2:
         raise ValueError(f"a kernel must be a 2-D array (KH, KW), got shape {arr.shape}")
@@ -80,14 +81,17 @@ def plot_kernel_playground(
     show_values: bool = True,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """The nine classic kernels (or ``kernels``: name -> (KH, KW)) applied to ``image`` (C, H, W), one panel each."""
+    """The nine classic kernels (or ``kernels``: name -> (KH, KW), sizes may differ) applied to ``image`` (C, H, W).
+
+    One panel per kernel: its output (H - KH + 1, W - KW + 1) and, below, its numbers.
+    """
     x = test_picture() if image is None else as_float_image(image)
     kernels = CLASSIC_KERNELS if kernels is None else kernels
     if not kernels:
         raise ValueError("need at least one kernel")
     names = list(kernels)
-    stack = np.stack([_kernel(kernels[name])[1] for name in names])
-    outputs = apply_kernels(x, stack)
+    stack = [_kernel(kernels[name])[1] for name in names]
+    outputs = [apply_kernels(x, kernel) for kernel in stack]  # one Conv2D per kernel: a 5x5 beside a 3x3
     cols = 3 if len(names) >= 3 else len(names)
     rows = -(-len(names) // cols)
     fig = new_figure(3.0 * cols, (3.5 if show_values else 3.0) * rows)
@@ -96,11 +100,12 @@ def plot_kernel_playground(
         if i >= len(names):
             ax.set_axis_off()
             continue
-        show_image(ax, outputs[i : i + 1])
+        show_image(ax, outputs[i])
         ax.set_title(names[i])
         if show_values:
             ax.set_xlabel(_kernel_text(stack[i]), family="monospace", fontsize=8)
-    fig.suptitle(f"3x3 kernels through Conv2D on an image of shape {x.shape}")
+    sizes = " and ".join(dict.fromkeys(f"{k.shape[0]}x{k.shape[1]}" for k in stack))
+    fig.suptitle(f"{sizes} kernels through Conv2D on an image of shape {x.shape}")
     return finish(fig, path)
 
 
