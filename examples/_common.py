@@ -48,8 +48,13 @@ def shrink(ds: data.Dataset, n_train: int = QUICK_TRAIN, n_test: int = QUICK_TES
 
 
 def train(name: str, x: np.ndarray, y: np.ndarray, *, epochs: int, seed: int, num_classes: int | None = None,
-          validation_data: tuple[np.ndarray, np.ndarray] | None = None, verbose: int = 2) -> tuple[Any, Any, float]:
-    """Build zoo model ``name`` for samples x (N, ...) and fit it with its default training; (model, history, seconds)."""
+          validation_data: tuple[np.ndarray, np.ndarray] | None = None, verbose: int = 2,
+          label: str | None = None) -> tuple[Any, Any, float]:
+    """Build zoo model ``name`` for samples x (N, ...) and fit it with its default training; (model, history, seconds).
+
+    ``label`` is what the run is called in its first line when the zoo's name would mislead
+    (the shapes DNN is built from color_dnn's layers).
+    """
     settings = zoo.get_spec(name).training
     kwargs: dict[str, Any] = {"seed": seed, "input_shape": tuple(x.shape[1:])}
     if num_classes is not None:
@@ -58,7 +63,7 @@ def train(name: str, x: np.ndarray, y: np.ndarray, *, epochs: int, seed: int, nu
     model.compile(optimizer=settings.make_optimizer(), loss=settings.loss, metrics=list(settings.metrics))
     callbacks = settings.make_callbacks(epochs)
     augment = settings.make_augment(seed)
-    print(f"{name}: {model.count_params():,} parameters; {settings.optimizer} lr={settings.lr:g} ({settings.schedule})"
+    print(f"{label or name}: {model.count_params():,} parameters; {settings.optimizer} lr={settings.lr:g} ({settings.schedule})"
           f"{', augmented ' + repr(augment) if augment else ''}, batch size {settings.batch_size}, {epochs} epoch(s), "
           f"{len(x):,} training samples")
     start = time.perf_counter()

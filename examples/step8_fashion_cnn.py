@@ -1,8 +1,8 @@
 """Step 8: a small CNN on Fashion-MNIST (conv 32@3x3, pool, FC 128, 10), with the per-class report.
 
-The course compared a feed-forward network with this CNN on Fashion-MNIST: the CNN
-reached 91.1 % test accuracy after 10 epochs, and of 32 sample images it got one
-wrong (an ankle boot taken for a sandal).
+The course compared a feed-forward network with this CNN on Fashion-MNIST: of 32 sample
+images the CNN got one wrong (an ankle boot taken for a sandal). The step-8 document
+gives no test accuracy for it.
 
     python examples/step8_fashion_cnn.py
     python examples/step8_fashion_cnn.py --quick
@@ -18,8 +18,8 @@ def main() -> None:
     print(text)
     wrong = (model.predict(ds.x_test[:32]).argmax(axis=1) != ds.y_test[:32]).sum()
     print(f"\nOf the first 32 test images, {wrong} wrong (the course: 1 of its 32)")
-    result("fashion_cnn on Fashion-MNIST", f"test accuracy {accuracy:.2%}", "91.1% after 10 epochs",
-           args.epochs, seconds, args.seed)
+    result("fashion_cnn on Fashion-MNIST", f"test accuracy {accuracy:.2%}, {wrong} of the first 32 wrong",
+           "1 of 32 sample images wrong, no accuracy given", args.epochs, seconds, args.seed)
 
 
 if __name__ == "__main__":

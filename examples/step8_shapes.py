@@ -19,9 +19,9 @@ def main() -> None:
     args = parse_args(__doc__, epochs=20)
     ds = load("shapes", args.quick)
 
-    print("=== DNN 784-128-64-5 (color_dnn's layers) ===")
+    print("=== DNN 784-128-64-5 ===")
     dnn, _, dnn_seconds = train("color_dnn", ds.x_train, ds.y_train, epochs=args.epochs, seed=args.seed,
-                                num_classes=len(ds.class_names))
+                                num_classes=len(ds.class_names), label="DNN 784-128-64-5 (the colour DNN's layers)")
     text, dnn_accuracy = course_report(dnn, ds.x_test, ds.y_test, ds.class_names)
     print(text)
 
