@@ -377,7 +377,7 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
     """The epochs of ``fit``, from on_train_begin to on_train_end.
 
     An epoch that a callback stops from a batch hook (TerminateOnNaN, or any callback
-    setting ``model.stop_training`` in ``on_batch_begin`` / ``on_batch_end``) is cut short:
+    setting ``model.stop_training`` in ``on_train_batch_begin`` / ``_end``) is cut short:
     its logs still reach ``on_epoch_end`` (and History), but ``model.epochs_trained`` does
     not count it, so a resumed ``fit`` starts that epoch again from its beginning.
     """
@@ -397,7 +397,7 @@ def _fit_epochs(model, hooks, train_source, val_source, trunk, loss_fn, metric_n
                 raise ValueError("fit: the DataLoader yields no labels; build it as DataLoader(x, y, ...)")
             if not model.built:  # a loader without .x: build from the first batch, with the model's seed
                 model.build(xb.shape[1:])
-            hooks.on_batch_begin(batch)
+            hooks.on_batch_begin(batch)  # each callback's on_train_batch_begin, by default its on_batch_begin
             loss, out = train_step(model, trunk, loss_fn, xb, yb, sliced, wb)
             totals.add(xb.shape[0], _batch_values(model, trunk, loss, yb, out))
             hooks.on_batch_end(batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
