@@ -495,3 +495,12 @@ def test_write_training_figures_regression_skips_the_confusion_matrix(tmp_path, 
     x = rng.random((10, 1)).astype(np.float32)
     written = viz.write_training_figures(model, {"loss": [2.0, 1.0]}, x, x[:, 0] * 2, None, tmp_path)
     assert [p.name for p in written] == ["curves.png"]
+
+
+@pytest.mark.parametrize("rate_key", ["lr", "learning_rate"])
+def test_history_plot_leaves_the_learning_rate_out_whatever_its_spelling(rate_key):
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.8], rate_key: [0.01, 0.001]}
+    fig = viz.plot_history(history)
+    titles = [ax.get_title().lower() for ax in fig.axes]
+    assert len(fig.axes) == 2, titles  # loss and accuracy only
+    assert not any("learning" in t or "lr" == t for t in titles)

@@ -77,7 +77,7 @@ def plot_history(
     names = [k for k in curves if not k.startswith("val_")]
     names += [k[4:] for k in curves if k.startswith("val_") and k[4:] not in curves]  # validation only
     names.sort(key=lambda k: (k != "loss", k not in ("accuracy", "acc"), k))
-    names = [k for k in names if k != "lr"] or names
+    names = [k for k in names if k not in ("lr", "learning_rate")] or names  # a setting, not a result
     fig = new_figure(5.5 * len(names), 4.0)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
