@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import DTYPE, make_rng
+from .registry import dataset_key
 
 
 def _check_batch(x: np.ndarray, what: str) -> np.ndarray:
@@ -128,7 +129,10 @@ def default_augmentation(dataset: str, input_shape: tuple[int, ...], seed: int |
     if len(input_shape) != 3:
         raise ValueError(f"augmentation needs images (C, H, W); dataset {dataset!r} has samples of shape "
                          f"{tuple(input_shape)}")
-    key = dataset.strip().lower().replace("-", "_")
+    try:
+        key = dataset_key(dataset)
+    except ValueError:  # not one of glassnet's datasets: nothing says mirroring changes its classes
+        key = dataset
     # Digits change meaning when mirrored; clothes, objects and the synthetic shapes do not.
-    flip = key not in ("mnist",)
+    flip = key != "mnist"
     return Augment(crop_padding=max(1, int(input_shape[1]) // 8), flip=flip, seed=seed)
