@@ -346,3 +346,41 @@ def test_update_shared_by_the_threads_equals_the_update_in_one_thread(threads, m
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_array_equal(a, b)
+
+
+def test_predict_on_two_threads_equals_one_thread_bit_for_bit(threads):
+    """predict runs whole batches side by side, one per thread: the same sums as one thread."""
+    x, y = toy_data(150)
+    model = small_cnn(batchnorm=True)
+    model.compile(optimizer="adam", loss="cross_entropy")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    results = {}
+    for n in (1, 2, 3):
+        threads(n)
+        results[n] = model.predict(x, batch_size=16)  # 10 batches: groups of n, the last shorter
+    np.testing.assert_array_equal(results[2], results[1])
+    np.testing.assert_array_equal(results[3], results[1])
+
+
+def test_predict_hooks_see_every_batch_once_in_order_on_two_threads(threads):
+    from glassnet.callbacks import Callback
+
+    class Log(Callback):
+        def __init__(self):
+            super().__init__()
+            self.events = []
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            self.events.append(("begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self.events.append(("end", batch, logs["outputs"].shape[0]))
+
+    threads(2)
+    x, _ = toy_data(40)
+    log = Log()
+    small_cnn().predict(x, batch_size=16, callbacks=[log])
+    assert [e for e in log.events if e[0] == "end"] == [("end", 0, 16), ("end", 1, 16), ("end", 2, 8)]
+    assert sorted(e[1] for e in log.events if e[0] == "begin") == [0, 1, 2]
+    for batch in range(3):  # each batch begins before it ends
+        assert log.events.index(("begin", batch)) < [e[:2] for e in log.events].index(("end", batch))

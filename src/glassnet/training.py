@@ -18,7 +18,7 @@ order from ``callbacks.fit_callbacks``, and the threads from ``parallel``.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -219,17 +219,25 @@ class Trainer:
             parts, result, start = [], None, 0
             if isinstance(source, ArraySource):
                 result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
-            for step, (xb, _) in enumerate(source.batches()):
-                hooks.call("on_predict_batch_begin", step, {})
-                out = _model_forward(self, xb, sliced)
-                if result is None:
-                    parts.append(out)
+            # With several threads, as many whole batches as threads run side by side (see
+            # parallel.SlicedLayers.forward_each); their hooks run before and after the group.
+            together = sliced.team.size if result is not None and sliced.team.size > 1 and self.built else 1
+            for group in _groups_of(together, enumerate(source.batches())):
+                for step, _ in group:
+                    hooks.call("on_predict_batch_begin", step, {})
+                if len(group) > 1:
+                    outs = sliced.get(self.layers).forward_each([xb for _, (xb, _) in group])
                 else:
-                    result[start:start + out.shape[0]] = out
-                start += out.shape[0]
-                hooks.call("on_predict_batch_end", step, {"outputs": out})
-                if verbose:
-                    print(f"\r{step + 1}/{source.steps}", end="", flush=True)
+                    outs = [_model_forward(self, group[0][1][0], sliced)]
+                for (step, _), out in zip(group, outs):
+                    if result is None:
+                        parts.append(out)
+                    else:
+                        result[start:start + out.shape[0]] = out
+                    start += out.shape[0]
+                    hooks.call("on_predict_batch_end", step, {"outputs": out})
+                    if verbose:
+                        print(f"\r{step + 1}/{source.steps}", end="", flush=True)
             if verbose:
                 print()
             if result is None:
@@ -336,6 +344,18 @@ class Sliced:
         for layer in layers:
             out = layer.forward(out, False)
         return out
+
+
+def _groups_of(n: int, items: Any) -> Iterator[list[Any]]:
+    """Consecutive lists of n items (the last may be shorter)."""
+    group: list[Any] = []
+    for item in items:
+        group.append(item)
+        if len(group) == n:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _threads() -> tuple[ExitStack, Sliced]:
