@@ -35,7 +35,8 @@ FLOORS: list[tuple[str, list[str]]] = [
     ("math and data", ["ops", "data"]),                          # pure array functions; datasets
     ("layers", ["layers", "initializers", "losses", "optimizers", "metrics", "gradcheck", "report"]),
     ("model", ["model", "architecture", "seeding", "training", "training_checks", "batch_sources", "parallel",
-               "callbacks", "callback_base", "progress", "lr_schedules", "io", "modelfile"]),
+               "callbacks", "callback_base", "progress", "notebook", "lr_schedules", "io", "modelfile",
+               "interop"]),
     ("zoo", ["zoo"]),                                            # the course's networks
     ("top", ["viz", "cli", "demo", "bench", "__main__", ""]),    # figures, the command, the web page
 ]

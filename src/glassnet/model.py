@@ -285,6 +285,17 @@ class Sequential(Trainer):
                   f"Non-trainable params: {non_trainable:,}", "_" * width]
         return "\n".join(line.rstrip() for line in lines)
 
+    def _repr_html_(self) -> str | None:
+        """The summary table as HTML, which Jupyter shows for a built model (None: plain repr)."""
+        if not self.built:
+            return None
+        from .notebook import summary_html
+
+        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), layer.count_params())
+                for layer in self.layers]
+        non_trainable = sum(int(b.size) for layer in self.layers for b in layer.buffers.values())
+        return summary_html(self.name, rows, self.count_params(), non_trainable)
+
     def get_config(self) -> dict[str, Any]:
         """JSON-safe architecture: name, seed, input shape and each layer's class name and config."""
         return {

@@ -8,6 +8,7 @@ from typing import TextIO
 import numpy as np
 
 from .callback_base import Callback
+from .notebook import LiveText, kernel_display
 
 __all__ = ["ProgressBar"]
 
@@ -45,7 +46,9 @@ class ProgressBar(Callback):
 
     ``verbose=1``: on a terminal the bar is redrawn in place (with ``\\r``); when the
     output is a file or a pipe only the final line of each epoch is written, so logs
-    stay readable. ``verbose=2``: one line per epoch, no bar. ``verbose=0``: nothing.
+    stay readable. In a Jupyter notebook (printing to the cell, no ``stream`` given) each
+    epoch is one output redrawn in place, at most ``1 / REFRESH_SECONDS`` times a second.
+    ``verbose=2``: one line per epoch, no bar. ``verbose=0``: nothing.
     """
 
     BAR_WIDTH = 30
@@ -62,14 +65,20 @@ class ProgressBar(Callback):
     def on_train_begin(self, logs=None) -> None:
         stream = self._out()
         isatty = getattr(stream, "isatty", None)
-        self.dynamic = bool(isatty and isatty())
+        self.display = kernel_display() if self.stream is None and self.verbose == 1 else None
+        self.live: LiveText | None = None
+        self.dynamic = self.display is not None or bool(isatty and isatty())
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self.epoch_start = time.perf_counter()
         self.last_draw = 0.0
         self.seen_steps = 0
         if self.verbose == 1:
-            self._write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}\n")
+            self.header = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+            if self.display is not None:
+                self.live = LiveText(self.display, self.header)
+            else:
+                self._write(self.header + "\n")
 
     def _bar(self, step: int, steps: int) -> str:
         width = len(str(steps))
@@ -91,7 +100,7 @@ class ProgressBar(Callback):
         self.last_draw = now
         elapsed = now - self.epoch_start
         eta = elapsed / (batch + 1) * max(steps - batch - 1, 0)
-        self._write(f"\r{self._bar(batch + 1, steps)} - ETA: {_format_duration(eta)}{_format_logs(logs or {})}\033[K")
+        self._redraw(f"{self._bar(batch + 1, steps)} - ETA: {_format_duration(eta)}{_format_logs(logs or {})}")
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self.verbose <= 0:
@@ -100,11 +109,21 @@ class ProgressBar(Callback):
         steps = int(self.params.get("steps") or self.seen_steps or 1)
         timing = f"{_format_duration(elapsed)} {_format_step_time(elapsed / max(self.seen_steps, 1))}"
         if self.verbose == 1:
-            prefix = "\r" if self.dynamic else ""
-            line = f"{prefix}{self._bar(self.seen_steps, steps)} - {timing}{_format_logs(logs or {})}"
-            self._write(line + ("\033[K" if self.dynamic else "") + "\n")
+            line = f"{self._bar(self.seen_steps, steps)} - {timing}{_format_logs(logs or {})}"
+            if self.live is not None:
+                self.live.update(f"{self.header}\n{line}")
+            elif self.dynamic:
+                self._write(f"\r{line}\033[K\n")
+            else:
+                self._write(line + "\n")
         else:
             self._write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {timing}{_format_logs(logs or {})}\n")
+
+    def _redraw(self, line: str) -> None:
+        if self.live is not None:
+            self.live.update(f"{self.header}\n{line}")
+        else:
+            self._write(f"\r{line}\033[K")
 
     def _write(self, text: str) -> None:
         stream = self._out()
