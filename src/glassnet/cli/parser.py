@@ -9,6 +9,7 @@ from ..demo.commands import add_demo_parser
 from ..viz.commands import add_viz_parser
 from .checkpoint import CHECKPOINT_NAME
 from .evaluate import cmd_evaluate
+from .import_torch import add_import_torch_parser
 from .listing import cmd_datasets, cmd_models, cmd_summary
 from .predict import cmd_predict
 from .train import FALLBACK_DATASET, cmd_train
@@ -46,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, help="learning rate (default: the model's)")
     p.add_argument("--optimizer", choices=["sgd", "adagrad", "rmsprop", "adam"],
                    help="optimizer (default: the model's)")
+    p.add_argument("--schedule", choices=["none", "cosine"],
+                   help="learning rate over the run: 'none' keeps --lr constant, 'cosine' lowers it along half a "
+                        "cosine towards 0. Default: the model's own schedule (see 'glassnet models') when it trains "
+                        "with its own optimizer and rate; a constant rate when --optimizer or --lr changes them")
+    p.add_argument("--course", action="store_true",
+                   help="train with the settings of the lesson the model comes from (its optimizer, rate, batch "
+                        "size, epochs; constant rate), printed with the lesson's name; other options still override")
+    p.add_argument("--features", metavar="all|NAME[,NAME]",
+                   help="the columns of a table dataset to train on (Boston: RM, LSTAT, ...). Default: the model's; "
+                        "linear_regression reads RM (rooms), as the Keras lesson, and draws price against rooms; "
+                        "'all' gives it the 13 features and a predicted-against-true figure")
     p.add_argument("--seed", type=int, help="random seed for weights and shuffling (default: 0)")
     p.add_argument("--validation-split", type=float, metavar="FRACTION",
                    help="fraction of the training set held out for validation (default: the model's)")
@@ -94,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the model zoo", description="List the zoo's models.")
     p.set_defaults(func=cmd_models)
 
+    add_import_torch_parser(sub)  # 'glassnet import-torch': a PyTorch state_dict into a zoo model
     add_viz_parser(sub)  # sets func=run_viz
     add_demo_parser(sub)  # sets func=run_demo
     add_bench_parser(sub)  # 'glassnet bench': the course's conv comparison (sets func=run_bench)

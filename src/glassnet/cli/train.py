@@ -9,6 +9,7 @@ import math
 import shlex
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import zoo
 from ..data import DATASETS, DataLoader, dataset_key, default_augmentation, tail_split
+from ..data.boston import select_features
 from ..data.errors import DatasetNotFoundError
 from ..data.images import convert_channels
 from ..fileio import write_atomic
@@ -35,10 +37,12 @@ def _model_channels(spec: zoo.ModelSpec) -> int | None:
     return shape[0] if shape is not None and len(shape) == 3 else None
 
 
-def _fit_model_to_dataset(model_name: str, spec: zoo.ModelSpec, ds: Any, dataset_name: str,
-                          seed: int | None) -> tuple[Any, np.ndarray, np.ndarray, list[str] | None]:
-    """Build the zoo model for this dataset; return (model, x_train, x_test, class_names)."""
+def _fit_model_to_dataset(model_name: str, spec: zoo.ModelSpec, ds: Any, dataset_name: str, seed: int | None,
+                          features: tuple[str, ...] = ()) -> tuple[Any, np.ndarray, np.ndarray, list[str] | None]:
+    """Build the zoo model for this dataset (only its columns ``features``, if named); return (model, x_train, x_test, class_names)."""
     x_train, x_test = np.asarray(ds.x_train), np.asarray(ds.x_test)
+    if features:
+        x_train, x_test = (select_features(x, features, ds.feature_names) for x in (x_train, x_test))
     class_names = class_names_of(ds)
     regression = class_names is None
     if regression != (spec.task == "regression"):
@@ -104,16 +108,65 @@ def _csv_number(value: Any) -> str:
     return repr(value) if math.isfinite(value) else str(value)
 
 
-def _write_figures(model: Any, history: Any, x_test: np.ndarray, y_test: np.ndarray,
-                   class_names: Sequence[str] | None, out: Path) -> list[Path]:
-    """Draw what ``glassnet.viz`` can draw; return the files written (none if viz is missing)."""
+def _write_figures(model: Any, history: Any, splits: list[tuple[str, np.ndarray, np.ndarray]],
+                   class_names: Sequence[str] | None, features: Sequence[str], out: Path) -> list[Path]:
+    """Draw what ``glassnet.viz`` can draw; return the files written (none if viz is missing).
+
+    ``splits``: [("training", x, y), ("test", x, y)]; a regression model gets the lesson's
+    figures for each (``glassnet.viz.regression``), a classifier the test set's.
+    """
     try:
         from ..viz import write_training_figures  # loads matplotlib
+        from ..viz.regression import write_regression_figures
     except ImportError:
-        note("figures skipped: glassnet.viz.write_training_figures is not available")
+        note("figures skipped: glassnet.viz is not available")
         return []
-    written = write_training_figures(model, history, x_test, y_test, class_names, out)
+    if class_names is None:
+        written = write_regression_figures(model, history, splits, features, out)
+    else:
+        _, x_test, y_test = splits[-1]
+        written = write_training_figures(model, history, x_test, y_test, class_names, out)
     return [Path(p) for p in (written or [])]
+
+
+def _course(model_name: str, spec: zoo.ModelSpec, dataset_name: str) -> tuple[str, zoo.Training]:
+    """--course: (the lesson, its settings) for ``model_name``; its one-feature choice only on the model's own dataset."""
+    if model_name not in zoo.COURSE_TRAINING:
+        raise CLIError(f"--course: glassnet has no lesson settings for {model_name!r}; models with them: "
+                       f"{', '.join(zoo.COURSE_TRAINING)}")
+    lesson, training = zoo.COURSE_TRAINING[model_name]
+    return lesson, training if dataset_name == spec.dataset else replace(training, features=())
+
+
+def _schedule(choice: str | None, defaults: zoo.Training, optimizer_name: str, lr: float) -> str:
+    """--schedule if given ('none': a constant rate), else the model's schedule with its own optimizer and rate, else constant."""
+    if choice is not None:
+        return "constant" if choice == "none" else choice
+    return defaults.schedule if (optimizer_name, lr) == (defaults.optimizer, defaults.lr) else "constant"
+
+
+def _features(option: str | None, defaults: zoo.Training, ds: Any, dataset_name: str) -> tuple[str, ...]:
+    """The columns to train on: --features ('all' or NAME,NAME), else the model's (linear_regression: RM); () = all."""
+    if option is None:
+        return tuple(defaults.features)
+    chosen = () if option.strip().lower() == "all" else tuple(n.strip() for n in option.split(",") if n.strip())
+    names = tuple(getattr(ds, "feature_names", ()) or ())
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise CLIError(f"--features: dataset {dataset_name!r} has no feature {unknown[0]!r}; expected 'all' or "
+                       f"names among {', '.join(names) if names else '(none: its samples are not a table)'}")
+    return chosen
+
+
+def _check_resumed(args: argparse.Namespace, run: dict[str, Any]) -> None:
+    """Error if --schedule, --features or --course contradict the run being resumed."""
+    given = {"--schedule": args.schedule and ("constant" if args.schedule == "none" else args.schedule),
+             "--features": args.features, "--course": args.course or None}
+    recorded = {"--schedule": run.get("schedule"), "--features": ",".join(run.get("features") or ()) or "all",
+                "--course": bool(run.get("course")) or None}
+    for option, value in given.items():
+        if value is not None and recorded[option] is not None and value != recorded[option]:
+            raise CLIError(f"{option} differs from the run being resumed; leave it out to resume it as it was started")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -129,7 +182,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         epochs = resumed["epochs"] if args.epochs is None else args.epochs
         batch_size, lr, optimizer_name = resumed["batch_size"], resumed["lr"], resumed["optimizer"]
         validation_split, seed, augment_option = resumed["validation_split"], resumed["seed"], resumed["augment_option"]
-        defaults = spec.training_for(dataset_name)
+        _check_resumed(args, resumed)
+        lesson = resumed.get("course")
+        defaults = _course(args.model, spec, dataset_name)[1] if lesson else spec.training_for(dataset_name)
+        schedule = resumed.get("schedule") or defaults.schedule  # checkpoints before --schedule: the model's
+        features = tuple(resumed.get("features") or ())
     else:
         if checkpoint.exists():
             run = checkpoint_run(checkpoint)
@@ -138,7 +195,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                            "to start again")
         out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
         dataset_name, ds = _resolve_training_dataset(args, spec)
-        defaults = spec.training_for(dataset_name)
+        lesson, defaults = _course(args.model, spec, dataset_name) if args.course else \
+            (None, spec.training_for(dataset_name))
         epochs = defaults.epochs if args.epochs is None else args.epochs
         batch_size = defaults.batch_size if args.batch_size is None else args.batch_size
         lr = defaults.lr if args.lr is None else args.lr
@@ -146,6 +204,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         validation_split = defaults.validation_split if args.validation_split is None else args.validation_split
         seed = 0 if args.seed is None else args.seed
         augment_option = bool(args.augment)
+        schedule = _schedule(args.schedule, defaults, optimizer_name, lr)
+        features = _features(args.features, defaults, ds, dataset_name)
     if epochs < 1 or batch_size < 1:
         raise CLIError(f"--epochs and --batch-size must be at least 1 (got {epochs} and {batch_size})")
     if not 0.0 <= validation_split < 1.0:
@@ -153,8 +213,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if lr <= 0:
         raise CLIError(f"--lr must be positive, got {lr}")
 
-    model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, seed)
-    metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names}
+    model, x_train, x_test, class_names = _fit_model_to_dataset(args.model, spec, ds, dataset_name, seed, features)
+    metadata = {"model": args.model, "dataset": dataset_name, "class_names": class_names,
+                **({"features": list(features)} if features else {})}
     history_before: dict[str, list[float]] = {}
     seconds_before = 0.0
     if resumed is not None:
@@ -170,18 +231,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
                       metrics=list(defaults.metrics))
-    callbacks = defaults.make_callbacks(epochs, lr)  # the model's learning-rate schedule, if any
+    callbacks = replace(defaults, schedule=schedule).make_callbacks(epochs, lr)  # the learning-rate schedule, if any
     augment = None if augment_option else defaults.make_augment(seed)  # --augment: the usual crop and flip
     augmented = bool(augment_option or augment is not None)
     settings = {"model": args.model, "dataset": dataset_name, "limit": resumed["limit"] if resumed else args.limit,
                 "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer_name,
-                "validation_split": validation_split, "seed": seed, "augment_option": augment_option}
+                "validation_split": validation_split, "seed": seed, "augment_option": augment_option,
+                "schedule": schedule, "features": list(features), "course": lesson}
     saver = RunCheckpoint(checkpoint, metadata, settings, history_before, seconds_before)
     callbacks.append(saver)  # last: the schedule has put 'lr' in the logs
     done = model.epochs_trained
+    if lesson:
+        say(f"The lesson's settings (--course): {lesson}")
+    table = tuple(getattr(ds, "feature_names", ()) or ())
     say(f"Training {args.model} on {dataset_name}: {len(x_train)} training samples, {len(x_test)} test samples, "
-        f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g}"
-        + (f" ({defaults.schedule})" if len(callbacks) > 1 else "")
+        f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g} "
+        + ("(cosine schedule)" if schedule == "cosine" else "(constant rate)")
+        + (f", feature(s) {', '.join(features)}" if features else f", all {len(table)} features" if table else "")
         + (f", validation split {validation_split:g}" if validation_split else "")
         + (", augmented" if augmented else "")
         + (f"; resuming after {epochs_text(done)}" if resumed is not None else ""))
@@ -200,17 +266,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         say(f"Trained in {seconds:.1f} s" + (" (all parts of the run)" if resumed is not None else ""))
         history_dict = saver.history
         text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
+        if features == ("RM",):  # the lesson's question: the price of a home with 3..7 rooms
+            prices = zoo.predicted_prices(model)
+            numbers["predicted_prices"] = {f"{r:g}": float(p) for r, p in zip(zoo.LESSON_ROOMS, prices)}
+            text += ("\n\nThe lesson's prices (it printed " + " ".join(f"${p}K" for p in zoo.LESSON_PRICES)
+                     + "):\n" + "\n".join(zoo.price_lines(zoo.LESSON_ROOMS, prices)))
         save_with_metadata(model, out / "model.safetensors", metadata)
         run = {
             "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
-            "optimizer": optimizer_name, "lr": lr, "validation_split": validation_split, "seed": seed,
+            "optimizer": optimizer_name, "lr": lr, "schedule": schedule, "validation_split": validation_split,
+            "seed": seed, "features": list(features) or "all", "course": lesson,
             "augment": augmented, "train_seconds": round(seconds, 3), "history": history_dict,
             **{k: v for k, v in numbers.items() if k != "class_names"},
         }
         write_atomic(out / "history.json", json.dumps(run, indent=2) + "\n")
         write_atomic(out / "history.csv", _history_csv(history_dict))
         write_atomic(out / "report.txt", text + "\n")
-        figures = [] if args.no_figures else _write_figures(model, history_dict, x_test, ds.y_test, class_names, out)
+        splits = [("training", x_train, ds.y_train), ("test", x_test, ds.y_test)]
+        figures = [] if args.no_figures else _write_figures(model, history_dict, splits, class_names,
+                                                            features or table, out)
     except KeyboardInterrupt as error:
         if sys.stdout.isatty():
             print(file=sys.stdout, flush=True)  # end the progress bar's line

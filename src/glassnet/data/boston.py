@@ -97,6 +97,17 @@ def read_boston_csv(path: str | os.PathLike, *, verify: bool = True, hint: str =
     return table
 
 
+def select_features(x: np.ndarray, names: Sequence[str], feature_names: Sequence[str] = FEATURE_NAMES) -> np.ndarray:
+    """Columns ``names`` of a table x (N, len(feature_names)) -> (N, len(names)), e.g. ``("RM",)``: the rooms lesson's one feature."""
+    missing = [n for n in names if n not in feature_names]
+    if missing:
+        raise ValueError(f"no feature {missing[0]!r}; expected names among {tuple(feature_names)}")
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != len(feature_names):
+        raise ValueError(f"x has shape {x.shape}; expected (N, {len(feature_names)}) with columns {tuple(feature_names)}")
+    return x[:, [list(feature_names).index(n) for n in names]]
+
+
 def keras_split(x: np.ndarray, y: np.ndarray, test_split: float = 0.2, seed: int = 113):
     """Keras's boston_housing split: legacy-seeded shuffle, then first int(N * (1 - test_split)) rows train.
 

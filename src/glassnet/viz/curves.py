@@ -70,9 +70,14 @@ def plot_history(
     history: Any,
     *,
     title: str | None = None,
+    ylim: tuple[float, float] | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """One panel per quantity (loss first, then accuracy, ...), training in green and validation ('val_') in blue."""
+    """One panel per quantity (loss first, then accuracy, ...), training in green and validation ('val_') in blue.
+
+    ``ylim`` (low, high) fixes the loss panel's y axis, e.g. the Boston lesson's (0, 300),
+    so that a huge first epoch does not flatten the rest of the curve.
+    """
     curves = load_history(history)
     names = [k for k in curves if not k.startswith("val_")]
     names += [k[4:] for k in curves if k.startswith("val_") and k[4:] not in curves]  # validation only
@@ -93,6 +98,8 @@ def plot_history(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.4)
         ax.legend()
+        if ylim is not None and name == "loss":
+            ax.set_ylim(*ylim)
     if title:
         fig.suptitle(title)
     return finish(fig, path)

@@ -1,13 +1,22 @@
-"""Regression: the data points against the model's line (the Boston-housing lesson)."""
+"""Regression: the data points against the model's line (the Boston-housing lesson), or predicted against true."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..backend import DTYPE
 from ._figure import finish, new_figure
+from .curves import load_history, plot_history
+
+LESSON_XLIM, LESSON_YLIM = (3.0, 9.0), (0.0, 60.0)
+"""The Keras lesson's axes for price ($K) against the average number of rooms."""
+LESSON_LOSS_YLIM = (0.0, 300.0)
+"""The lesson's y axis of the loss curves (its first epoch is ~220; unscaled features can start at 16,000)."""
+FEATURE_LABELS = {"RM": "Average Number of Rooms"}
 
 
 def plot_regression(
@@ -19,6 +28,9 @@ def plot_regression(
     xlabel: str = "Average Number of Rooms",
     ylabel: str = "Price [$K]",
     title: str | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    labels: tuple[str, str] = ("Ground Truth", "Model Predictions"),
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
     """Points (N,) x (N,) in green and the model's predictions (M,) x (M,) as a black line, as in the course."""
@@ -30,9 +42,13 @@ def plot_regression(
         raise ValueError(f"x_line has {x_line.size} values but y_line has {y_line.size}; expected one per x")
     fig = new_figure(9.0, 4.5)
     ax = fig.subplots()
-    ax.scatter(x, y, color="green", alpha=0.5, label="Ground Truth")
+    ax.scatter(x, y, color="green", alpha=0.5, label=labels[0])
     order = np.argsort(x_line)
-    ax.plot(x_line[order], y_line[order], color="k", label="Model Predictions")
+    ax.plot(x_line[order], y_line[order], color="k", label=labels[1])
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -40,3 +56,68 @@ def plot_regression(
     ax.grid(True, alpha=0.4)
     ax.legend()
     return finish(fig, path)
+
+
+def plot_predicted_vs_true(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    xlabel: str = "true value",
+    ylabel: str = "predicted value",
+    title: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
+    """A many-feature model's predictions (N,) against the true targets (N,), with the line predicted = true."""
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
+    return plot_regression(y_true, y_pred, [low, high], [low, high], xlabel=xlabel, ylabel=ylabel, title=title,
+                           labels=("samples (true, predicted)", "perfect prediction (predicted = true)"), path=path)
+
+
+def loss_ylim(history: Any) -> tuple[float, float]:
+    """The loss panel's y range: the lesson's (0, 300), raised to 1.2 x the last epoch's loss if that ends above it."""
+    curves = load_history(history)
+    last = max((values[-1] for key, values in curves.items() if key in ("loss", "val_loss")), default=0.0)
+    return (LESSON_LOSS_YLIM[0], max(LESSON_LOSS_YLIM[1], 1.2 * float(last)))
+
+
+def write_regression_figures(
+    model: Any,
+    history: Any,
+    splits: Sequence[tuple[str, Any, Any]],
+    features: Sequence[str],
+    out_dir: str | os.PathLike[str],
+) -> list[Path]:
+    """Write curves.png (loss y axis as ``loss_ylim``) and, per split (name, x (N, F), y (N,)), the model's figure.
+
+    A one-feature model gets the lesson's figure, regression_NAME.png: the points against
+    its line over 3..9 rooms (x 3..9, y 0..60 for RM, the data's range otherwise). A model of
+    several features gets predicted_vs_true_NAME.png, titled as such.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if history is not None:
+        plot_history(history, ylim=loss_ylim(history), path=out / "curves.png")
+        written.append(out / "curves.png")
+    for name, x, y in splits:
+        x = np.asarray(x, dtype=DTYPE)
+        if x.ndim == 2 and x.shape[1] == 1:
+            lesson = tuple(features) == ("RM",)
+            column = x[:, 0].astype(np.float64)
+            span = LESSON_XLIM if lesson else (float(column.min()), float(column.max()))
+            x_line = np.linspace(*span, 10).astype(DTYPE)  # the lesson's np.linspace(3, 9, 10)
+            y_line = np.asarray(model.predict(x_line[:, None])).ravel()
+            label = FEATURE_LABELS.get(features[0], features[0]) if features else "feature"
+            path = out / f"regression_{name}.png"
+            plot_regression(column, y, x_line, y_line, xlabel=label, title=f"{name.capitalize()} Dataset",
+                            xlim=LESSON_XLIM if lesson else None, ylim=LESSON_YLIM if lesson else None, path=path)
+        else:
+            predicted = np.asarray(model.predict(x)).ravel()
+            path = out / f"predicted_vs_true_{name}.png"
+            plot_predicted_vs_true(y, predicted, xlabel="True price [$K]", ylabel="Predicted price [$K]",
+                                   title=f"{name.capitalize()} set: predicted against true "
+                                         f"({x.shape[1] if x.ndim == 2 else '?'} features)", path=path)
+        written.append(path)
+    return written

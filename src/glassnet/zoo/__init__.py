@@ -32,8 +32,12 @@ from .networks import (
     color_cnn,
     color_dnn,
     fashion_cnn,
+    LESSON_PRICES,
+    LESSON_ROOMS,
     lenet5,
     linear_regression,
+    predicted_prices,
+    price_lines,
     mlp,
     mlp_keras,
     mnist_cnn,
@@ -55,6 +59,11 @@ __all__ = [
     "mlp",
     "mlp_keras",
     "linear_regression",
+    "LESSON_ROOMS",
+    "LESSON_PRICES",
+    "predicted_prices",
+    "price_lines",
+    "COURSE_TRAINING",
     "lenet5",
     "color_dnn",
     "color_cnn",
@@ -97,6 +106,7 @@ class Training:
     are further hyper-parameters of that optimizer, e.g. ``(("alpha", 0.9), ("eps", 1e-7))``
     for Keras's RMSprop. ``augment`` holds ``glassnet.data.Augment`` arguments for the
     training batches, e.g. ``(("flip", True), ("rotate", 180))``; empty means none.
+    ``features`` names the dataset's columns the model reads, e.g. ``("RM",)``; empty means all.
     """
 
     optimizer: str = "adam"
@@ -109,6 +119,7 @@ class Training:
     schedule: str = "constant"
     optimizer_options: tuple[tuple[str, float], ...] = ()
     augment: tuple[tuple[str, float], ...] = ()
+    features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -139,6 +150,10 @@ class Training:
 KERAS_RMSPROP: tuple[tuple[str, float], ...] = (("alpha", 0.9), ("eps", 1e-7))
 """Keras's RMSprop defaults (rho 0.9, epsilon 1e-7), as the Keras lessons trained with."""
 
+LINEAR_REGRESSION_LESSON = Training("rmsprop", 5e-3, 101, 16, loss="mse", metrics=("mae",), validation_split=0.3,
+                                    optimizer_options=KERAS_RMSPROP, features=("RM",))
+"""The Keras lesson's Boston run: RMSprop 0.005, 101 epochs, batch 16, validation_split 0.3, one feature (RM)."""
+
 SYNTHETIC_DATASETS = ("colors", "shapes", "shape_colors")
 """The generated datasets (5,000 training images each): small, so a model needs more epochs on them."""
 
@@ -168,7 +183,7 @@ class ModelSpec(NamedTuple):
         if dataset == self.dataset:
             return self.training
         if self.task != "classification" or dataset not in SYNTHETIC_DATASETS:
-            return replace(self.training, augment=())
+            return replace(self.training, augment=(), features=())  # another table has other columns
         return replace(SYNTHETIC_TRAINING, loss=self.training.loss, metrics=self.training.metrics)
 
     @property
@@ -195,9 +210,10 @@ MODELS: dict[str, ModelSpec] = {
                            Training("rmsprop", 1e-3, 21, 64, validation_split=1 / 6, schedule="cosine",
                                     optimizer_options=KERAS_RMSPROP)),
     # The Keras lessons' RMSprop is Keras's: rho (alpha) 0.9, eps 1e-7 (PyTorch's defaults are 0.99, 1e-8).
-    "linear_regression": ModelSpec(linear_regression, "boston", "Keras lesson: one neuron y = x·w + b (Boston housing)",
-                                   Training("rmsprop", 5e-3, 101, 16, loss="mse", metrics=("mae",),
-                                            validation_split=0.3, optimizer_options=KERAS_RMSPROP)),
+    # The lesson's neuron reads one feature, the average number of rooms (RM); `glassnet train
+    # linear_regression --features all` gives it all 13.
+    "linear_regression": ModelSpec(linear_regression, "boston", "Keras lesson: one neuron, price = w·rooms + b "
+                                   "(Boston housing, feature RM)", LINEAR_REGRESSION_LESSON),
     # All 60,000 images, the rate falling along a cosine: 99.1 % after 10 epochs (the course: 99.01 % after 100).
     "lenet5": ModelSpec(lenet5, "mnist", "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10",
                         Training("adam", 1e-3, 10, 64, schedule="cosine")),
@@ -236,6 +252,24 @@ MODELS: dict[str, ModelSpec] = {
                                          optimizer_options=(("momentum", 0.9), ("weight_decay", 5e-4)))),
 }
 """Every zoo model by name."""
+
+
+_MODULE7 = Training("sgd", 0.01, 20, 20)
+COURSE_TRAINING: dict[str, tuple[str, Training]] = {
+    "perceptron": ("Module 7, the MNIST perceptron (SGD 0.01, batch 20, 20 epochs)", _MODULE7),
+    "mlp": ("Module 7, the MNIST MLP (SGD 0.01, batch 20, 20 epochs)", _MODULE7),
+    "mlp_keras": ("Keras lesson, the MNIST MLP (RMSprop, Keras's default rate 0.001, batch 64, 21 epochs, "
+                  "10,000 images validate)", replace(MODELS["mlp_keras"].training, schedule="constant")),
+    "linear_regression": ("Keras lesson 03, linear regression on Boston housing (RMSprop 0.005, batch 16, "
+                          "101 epochs, validation_split 0.3, one feature: rooms)", LINEAR_REGRESSION_LESSON),
+    # The lesson's text gives 100 epochs (20 in class, 98 %) but not its optimizer; its log and report are Module 7's
+    # training loop's, so that loop's SGD 0.01 in batches of 20 is assumed.
+    "lenet5": ("Module 8, LeNet-5 on MNIST (100 epochs; SGD 0.01, batch 20 as Module 7's loop, whose log it prints)",
+               replace(_MODULE7, epochs=100)),
+    "color_dnn": ("Step 8, the colour DNN (dnn_model: SGD 0.01, batch 16, 100 epochs)", Training("sgd", 0.01, 100, 16)),
+    "color_cnn": ("Step 8, the colour CNN (cnn_model: SGD 0.1, batch 16, 20 epochs)", Training("sgd", 0.1, 20, 16)),
+}
+"""``glassnet train --course``: the lesson each model comes from and that lesson's own settings (constant rate)."""
 
 
 def get_spec(name: str) -> ModelSpec:

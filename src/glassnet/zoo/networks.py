@@ -53,6 +53,22 @@ def linear_regression(*, num_features: int = 13, input_shape: Shape | None = Non
     return Sequential([Dense(1, name="dense")], input_shape=shape, seed=seed)
 
 
+LESSON_ROOMS = (3, 4, 5, 6, 7)
+"""The numbers of rooms the Keras lesson asks its one-feature (rooms) neuron to price."""
+LESSON_PRICES = (11.0, 14.4, 17.9, 21.3, 24.8)
+"""The prices ($1000s) the lesson printed for them after 101 epochs."""
+
+
+def predicted_prices(model: Sequential, rooms: tuple[float, ...] = LESSON_ROOMS) -> np.ndarray:
+    """Prices (len(rooms),) in $1000s that a one-feature (rooms) model predicts for each number of rooms."""
+    return np.asarray(model.predict(np.asarray(rooms, dtype=np.float32).reshape(-1, 1)), dtype=np.float64).ravel()
+
+
+def price_lines(rooms: tuple[float, ...], prices: np.ndarray) -> list[str]:
+    """The lesson's lines 'Predicted price of a home with 3 rooms: $11.0K' (its int(y * 10) / 10, a truncation)."""
+    return [f"Predicted price of a home with {r:g} rooms: ${int(float(p) * 10) / 10}K" for r, p in zip(rooms, prices)]
+
+
 # ---------------------------------------------------------------------------------
 # LeNet-5 (Module 8) and the PyTorch CIFAR-10 tutorial net
 # ---------------------------------------------------------------------------------
