@@ -13,21 +13,23 @@ script prints the least-squares line too).
 
     python examples/boston_linear_regression.py
     python examples/boston_linear_regression.py --quick
+
+`glassnet train linear_regression` runs the same lesson and draws its figures (price against
+rooms, the loss curves); `--features all` trains the neuron on all 13 features instead.
 """
 import numpy as np
 
-from glassnet import data
+from glassnet import data, zoo
+from glassnet.data.boston import select_features
 
 from _common import parse_args, result, train
-
-ROOMS = 5  # column of RM, "Average Number of Rooms", in Boston's 13 features
-COURSE = (11.0, 14.4, 17.9, 21.3, 24.8)
 
 
 def main() -> None:
     args = parse_args(__doc__, epochs=101)
     ds = data.load_boston()
-    x_train, x_test = ds.x_train[:, ROOMS:ROOMS + 1], ds.x_test[:, ROOMS:ROOMS + 1]
+    features = zoo.get_spec("linear_regression").training.features  # ("RM",): "Average Number of Rooms"
+    x_train, x_test = select_features(ds.x_train, features), select_features(ds.x_test, features)
     model, history, seconds = train("linear_regression", x_train, ds.y_train, epochs=args.epochs,
                                     seed=args.seed, verbose=0)
     print(f"After {args.epochs} epochs: loss {history.history['loss'][-1]:.2f}, "
@@ -37,14 +39,12 @@ def main() -> None:
     slope, intercept = np.polyfit(x_train[:, 0].astype(np.float64), ds.y_train.astype(np.float64), 1)
     print(f"Learnt line: price = {w:.2f} * rooms {b:+.2f};  least squares: price = {slope:.2f} * rooms {intercept:+.2f}")
 
-    rooms = np.array([[3], [4], [5], [6], [7]], dtype=np.float32)
-    predicted = model.predict(rooms)[:, 0]
-    for r, p, c in zip(rooms[:, 0], predicted, COURSE):
-        # int(y * 10) / 10 as the course prints it
-        print(f"Predicted price of a home with {int(r)} rooms: ${int(p * 10) / 10}K   (course: ${c}K)")
+    predicted = zoo.predicted_prices(model)
+    for line, c in zip(zoo.price_lines(zoo.LESSON_ROOMS, predicted), zoo.LESSON_PRICES):
+        print(f"{line}   (course: ${c}K)")
     figure = " ".join(f"${int(p * 10) / 10}K" for p in predicted)
     result("linear_regression on Boston (rooms)", f"3..7 rooms: {figure}",
-           " ".join(f"${c}K" for c in COURSE), args.epochs, seconds, args.seed)
+           " ".join(f"${c}K" for c in zoo.LESSON_PRICES), args.epochs, seconds, args.seed)
 
 
 if __name__ == "__main__":
