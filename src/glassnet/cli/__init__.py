@@ -4,13 +4,14 @@
     glassnet evaluate runs/lenet5/model.safetensors --dataset mnist
     glassnet predict runs/lenet5/model.safetensors digit.png
     glassnet summary vgg16
+    glassnet import-torch lenet.safetensors --model lenet5 --out lenet5.safetensors   # PyTorch weights
     glassnet datasets
     glassnet models
     glassnet viz curves runs/lenet5/history.json    # figures (glassnet.viz.commands)
     glassnet demo runs/lenet5/model.safetensors     # draw a digit (glassnet.demo.commands)
 
 The package: ``parser`` (the sub-commands and their options), ``train`` and
-``checkpoint``, ``evaluate``, ``predict``, ``listing`` (summary, datasets, models),
+``checkpoint``, ``evaluate``, ``predict``, ``import_torch``, ``listing`` (summary, datasets, models),
 ``common`` (exit statuses, errors, printing); here, ``main``.
 
 Errors a user can cause (an unknown name, a missing file, a model that does not fit
