@@ -292,6 +292,13 @@ def test_a_safetensors_file_whose_header_length_starts_with_0x80_is_no_pickle(tm
     assert_same_outputs(model, net, inputs((3,)), 3)
 
 
+def test_bfloat16_weights_are_refused_with_the_conversion(tmp_path):
+    path = tmp_path / "bf16.safetensors"
+    safetensors_torch.save_file(nn.Sequential(nn.Linear(3, 4)).to(torch.bfloat16).state_dict(), str(path))
+    with pytest.raises(ValueError, match="tensor '0.(weight|bias)' is bfloat16.*v.float\\(\\)"):
+        load_torch_state_dict(gn.Sequential([Dense(4)], input_shape=(3,), seed=0), path)
+
+
 def test_glassnet_never_writes_a_pickle(tmp_path):
     with pytest.raises(ValueError, match="never a pickle"):
         save_torch_state_dict(zoo.lenet5(seed=0), tmp_path / "out.pt")

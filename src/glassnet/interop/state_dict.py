@@ -18,7 +18,9 @@ when all of them fit.
 """
 from __future__ import annotations
 
+import json
 import os
+import struct
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -30,7 +32,7 @@ from ..backend import DTYPE
 from ..fileio import atomic_path
 from ..io import FORMAT as GLASSNET_FORMAT
 from ..layers import BatchNorm, Conv2D, Dense
-from ..safetensors_header import read_header
+from ..safetensors_header import MAX_HEADER_BYTES, read_header
 from ..version import __version__
 
 __all__ = ["load_torch_state_dict", "save_torch_state_dict", "set_torch_state", "to_torch_state_dict", "torch_slots",
@@ -183,6 +185,19 @@ def _refuse_pickle(path: Path) -> None:
             f"(if the file holds a whole model, not a state_dict, save model.state_dict() instead)")
 
 
+def _refuse_bfloat16(path: Path) -> None:
+    """A ValueError saying how to convert if the file holds bfloat16 tensors (which ``read_header`` calls malformed)."""
+    try:
+        with open(path, "rb") as handle:
+            length = struct.unpack("<Q", handle.read(8))[0]
+            header = json.loads(handle.read(length)) if length <= MAX_HEADER_BYTES else {}
+        name = next(key for key, entry in header.items() if isinstance(entry, dict) and entry.get("dtype") == "BF16")
+    except (OSError, ValueError, struct.error, StopIteration, AttributeError, RecursionError):
+        return
+    raise ValueError(f"{path}: tensor {name!r} is bfloat16, which NumPy cannot hold; save float32 copies in PyTorch: "
+                     "safetensors.torch.save_file({k: v.float() for k, v in net.state_dict().items()}, path)")
+
+
 def load_torch_state_dict(model: Any, path: str | os.PathLike, prefixes: Sequence[str] | None = None) -> Any:
     """Fill ``model``'s weights from a file of ``safetensors.torch.save_file(module.state_dict(), path)``; returns the model.
 
@@ -197,6 +212,7 @@ def load_torch_state_dict(model: Any, path: str | os.PathLike, prefixes: Sequenc
     try:
         header, metadata = read_header(path)
     except ValueError as error:
+        _refuse_bfloat16(path)
         message = str(error).replace("cannot load model file", "cannot read PyTorch weights file").replace(
             "expected a glassnet model written by model.save()",
             "expected a state_dict written by safetensors.torch.save_file()")
