@@ -17,15 +17,15 @@ def kernel_display() -> Callable[..., Any] | None:
     """IPython's ``display`` when this process is a Jupyter kernel writing to the cell, else None."""
     if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
         return None
-    shell = sys.modules["IPython"].get_ipython()
+    ipython = sys.modules["IPython"]
+    shell = ipython.get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return None
     # stdout redirected to a file (contextlib.redirect_stdout) keeps the plain-text behaviour
     if not type(sys.stdout).__module__.startswith("ipykernel"):
         return None
-    from IPython.display import display
-
-    return display
+    # the kernel has loaded IPython (and with it IPython.display): glassnet never imports it
+    return ipython.display.display
 
 
 class LiveText:
