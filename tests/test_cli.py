@@ -389,3 +389,63 @@ def test_the_installed_command(tmp_path):
     module = subprocess.run([sys.executable, "-m", "glassnet", "--version"], capture_output=True, text=True,
                             env=env, timeout=120)
     assert module.returncode == 0 and module.stdout.startswith("glassnet ")
+
+
+# ---------------------------------------------------------------------------------
+# --schedule and --course
+# ---------------------------------------------------------------------------------
+def test_schedule_none_trains_at_a_constant_rate(capsys, tmp_path):
+    status, out, _ = run(capsys, "train", "color_cnn", "--limit", "64", "--epochs", "3", "--schedule", "none",
+                         "--out", str(tmp_path / "run"), "--quiet", "--no-figures")
+    assert status == 0
+    assert "adam lr=0.003 (constant rate)" in out and "cosine" not in out
+    run_info = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert run_info["schedule"] == "constant"
+    assert run_info["history"]["lr"] == [0.003] * 3
+
+
+def test_the_model_schedule_applies_only_with_its_own_optimizer_and_rate(capsys, tmp_path):
+    # color_cnn's own settings fall along a cosine: the rate of epoch 3 of 3 is below that of epoch 1
+    status, out, _ = run(capsys, "train", "color_cnn", "--limit", "64", "--epochs", "3",
+                         "--out", str(tmp_path / "own"), "--quiet", "--no-figures")
+    assert status == 0 and "(cosine schedule)" in out
+    lr = json.loads((tmp_path / "own" / "history.json").read_text())["history"]["lr"]
+    assert lr[0] == pytest.approx(0.003) and lr[2] < lr[1] < lr[0]
+    # another optimizer and rate: constant, and said so
+    status, out, _ = run(capsys, "train", "color_cnn", "--limit", "64", "--epochs", "3", "--optimizer", "sgd",
+                         "--lr", "0.01", "--out", str(tmp_path / "sgd"), "--quiet", "--no-figures")
+    assert status == 0 and "sgd lr=0.01 (constant rate)" in out and "cosine" not in out
+    run_info = json.loads((tmp_path / "sgd" / "history.json").read_text())
+    assert run_info["schedule"] == "constant" and run_info["history"]["lr"] == [0.01] * 3
+    # ... unless cosine is asked for
+    status, out, _ = run(capsys, "train", "color_cnn", "--limit", "64", "--epochs", "3", "--optimizer", "sgd",
+                         "--lr", "0.01", "--schedule", "cosine", "--out", str(tmp_path / "cos"), "--quiet",
+                         "--no-figures")
+    assert status == 0 and "sgd lr=0.01 (cosine schedule)" in out
+    lr = json.loads((tmp_path / "cos" / "history.json").read_text())["history"]["lr"]
+    assert lr[0] == pytest.approx(0.01) and lr[2] < lr[0]
+
+
+def test_help_states_the_schedule_rule(capsys):
+    status, out, _ = run(capsys, "train", "--help")
+    text = " ".join(out.split())
+    assert status == 0 and "--schedule {none,cosine}" in text and "--course" in text
+    assert "a constant rate when --optimizer or --lr changes them" in text
+
+
+def test_course_preset_for_lenet5(capsys, tmp_path):
+    status, out, _ = run(capsys, "train", "lenet5", "--course", "--dataset", "shapes", "--limit", "60",
+                         "--epochs", "1", "--out", str(tmp_path / "run"), "--quiet", "--no-figures")
+    assert status == 0
+    assert "The lesson's settings (--course): Module 8, LeNet-5 on MNIST" in out
+    assert "batch size 20, sgd lr=0.01 (constant rate)" in out  # the lesson's, not the zoo's Adam + cosine
+    run_info = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert (run_info["optimizer"], run_info["lr"], run_info["batch_size"]) == ("sgd", 0.01, 20)
+    assert run_info["course"].startswith("Module 8") and run_info["epochs"] == 1  # --epochs still overrides
+    assert zoo.COURSE_TRAINING["lenet5"][1].epochs == 100
+
+
+def test_course_preset_of_a_model_without_one(capsys):
+    status, _, err = run(capsys, "train", "vgg16", "--course", "--dataset", "shapes", "--limit", "10")
+    assert status == 1
+    assert_one_error_line(err, "no lesson settings for 'vgg16'", "lenet5")

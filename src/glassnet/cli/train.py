@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import zoo
+from ..callbacks import LearningRateScheduler
 from ..data import DATASETS, DataLoader, dataset_key, default_augmentation, tail_split
 from ..data.boston import select_features
 from ..data.errors import DatasetNotFoundError
@@ -231,7 +232,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         model.compile(optimizer=defaults.make_optimizer(optimizer_name, lr), loss=defaults.loss,
                       metrics=list(defaults.metrics))
-    callbacks = replace(defaults, schedule=schedule).make_callbacks(epochs, lr)  # the learning-rate schedule, if any
+    # the schedule; a constant rate is kept by a schedule too, so that every history has its 'lr' column
+    callbacks = replace(defaults, schedule=schedule).make_callbacks(epochs, lr) or \
+        [LearningRateScheduler(lambda epoch, rate: rate)]
     augment = None if augment_option else defaults.make_augment(seed)  # --augment: the usual crop and flip
     augmented = bool(augment_option or augment is not None)
     settings = {"model": args.model, "dataset": dataset_name, "limit": resumed["limit"] if resumed else args.limit,
