@@ -174,6 +174,15 @@ def test_from_torch_module_names_what_it_cannot_translate(module, words):
     assert words in str(error.value)
 
 
+def test_from_torch_module_takes_only_torch_nn_layers():
+    class Linear(nn.Module):  # a user's module with a torch.nn name computes something else
+        def forward(self, x):
+            return 2 * x
+
+    with pytest.raises(ValueError, match="PyTorch module '0' is a .*Linear, not a torch.nn layer"):
+        from_torch_module(nn.Sequential(Linear()), (3,))
+
+
 def test_from_torch_module_wants_a_sequential():
     with pytest.raises(ValueError, match="expects an nn.Sequential, got TorchLeNet"):
         from_torch_module(TorchLeNet(), (1, 28, 28))

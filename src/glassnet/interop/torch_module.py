@@ -2,7 +2,8 @@
 
 Only the layers glassnet has are translated, and only with settings that compute the same
 function; any other module or setting is a ValueError naming the module and what glassnet
-would need. PyTorch is imported inside ``from_torch_module``, never when glassnet loads.
+would need. glassnet never imports PyTorch, not even here: the module hands over its own
+children and tensors (``named_children``, ``state_dict``, ``tensor.numpy()``).
 """
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def _padding(module: Any, where: str) -> Any:
 def _convert(module: Any, where: str) -> Layer:
     """The glassnet layer computing what ``module`` computes; ValueError for anything else."""
     kind = type(module).__name__
+    if not type(module).__module__.startswith("torch.nn"):  # a user's class that happens to be called Linear
+        raise ValueError(f"{where} is a {type(module).__module__}.{kind}, not a torch.nn layer; glassnet translates "
+                         f"only torch.nn's {', '.join(TORCH_LAYERS)}")
     if kind == "Conv2d":
         _require(module, where, f"dilation={module.dilation}", _pair(module.dilation) == (1, 1),
                  "glassnet's Conv2D has no dilation")
@@ -93,24 +97,28 @@ def _convert(module: Any, where: str) -> Layer:
                      f"{', '.join(TORCH_LAYERS)}")
 
 
-def _children(module: Any, prefix: str, nn: Any) -> list[tuple[str, Any]]:
+def _is_sequential(module: Any) -> bool:
+    """True for a torch.nn.Sequential (known by its class, so that glassnet needs no import of torch)."""
+    return any(cls.__name__ == "Sequential" and cls.__module__.startswith("torch.nn")
+               for cls in type(module).__mro__)
+
+
+def _children(module: Any, prefix: str) -> list[tuple[str, Any]]:
     """(state_dict prefix, module) of every leaf module, nested nn.Sequential unrolled in order."""
     found = []
     for name, child in module.named_children():
         full = f"{prefix}.{name}" if prefix else name
-        found += _children(child, full, nn) if isinstance(child, nn.Sequential) else [(full, child)]
+        found += _children(child, full) if _is_sequential(child) else [(full, child)]
     return found
 
 
 def from_torch_module(module: Any, input_shape: Sequence[int], *, seed: int = 0, name: str | None = None) -> Sequential:
     """A glassnet Sequential computing what the ``nn.Sequential`` ``module`` computes on (N, *input_shape), its weights copied."""
-    import torch.nn as nn  # only here: glassnet itself never needs PyTorch
-
-    if not isinstance(module, nn.Sequential):
+    if not _is_sequential(module):
         raise ValueError(f"from_torch_module expects an nn.Sequential, got {type(module).__name__}: the layers of "
                          "another Module are run by its forward(), which glassnet cannot read; build the glassnet "
                          "model in code and use load_torch_state_dict on its state_dict")
-    children = _children(module, "", nn)
+    children = _children(module, "")
     layers = [_convert(child, f"PyTorch module {prefix!r}") for prefix, child in children]
     model = Sequential(layers, input_shape=tuple(int(d) for d in input_shape), seed=seed, name=name)
     prefixes = [prefix for (prefix, _), layer in zip(children, layers) if layer.params]
