@@ -128,3 +128,11 @@ def test_course_preset_names_the_lesson(tmp_path_factory):
     assert (run["optimizer"], run["lr"], run["batch_size"], run["epochs"], run["validation_split"]) == \
         ("rmsprop", 0.005, 16, 101, 0.3)
     assert run["schedule"] == "constant" and run["features"] == ["RM"]
+
+
+def test_evaluate_gives_the_one_feature_model_its_one_column(lesson, capsys):
+    """The model file records features=["RM"]: 'glassnet evaluate' picks that column of the 13."""
+    _, out, _ = lesson
+    assert cli.main(["evaluate", str(out / "model.safetensors")]) == 0
+    text = capsys.readouterr().out
+    assert "Test Loss (MSE)" in text and "102" in text

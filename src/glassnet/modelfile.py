@@ -21,7 +21,7 @@ from .model import Sequential
 
 
 def read_user_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """{"class_names": [str, ...] or None, "dataset": str or None, "model": zoo name or None} of a model file."""
+    """{"class_names", "dataset", "model", "features" (the table columns it was trained on, or None)} of a model file."""
     user = read_metadata(path).get("user") or {}
     if not isinstance(user, dict):
         user = {}
@@ -33,10 +33,13 @@ def read_user_metadata(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(f"model file {path}: its class_names metadata is not a list: {names[:80]!r}") from None
     if names is not None and not (isinstance(names, list) and all(isinstance(n, (str, int)) for n in names)):
         raise ValueError(f"model file {path}: class_names must be a list of strings, got {str(names)[:80]}")
-    dataset, model = user.get("dataset"), user.get("model")
+    dataset, model, features = user.get("dataset"), user.get("model"), user.get("features")
+    if features is not None and not (isinstance(features, list) and all(isinstance(f, str) for f in features)):
+        features = None  # written by something else than glassnet train: the model takes the dataset's columns
     return {"class_names": [str(n) for n in names] if names is not None else None,
             "dataset": dataset if isinstance(dataset, str) else None,
-            "model": model if isinstance(model, str) else None}
+            "model": model if isinstance(model, str) else None,
+            "features": features}
 
 
 def load_model_file(path: str | os.PathLike, compile: bool = True) -> tuple[Sequential, dict[str, Any]]:

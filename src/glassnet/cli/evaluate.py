@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import losses, metrics, report
 from ..data import dataset_key
+from ..data.boston import select_features
 from ..data.images import fit_to_input
 from ..modelfile import load_model_file
 from .common import EXIT_OK, CLIError, class_names_of, load_dataset, note, say
@@ -46,6 +47,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     key = dataset_key(name)
     ds = load_dataset(key, args.limit)
     x_test = np.asarray(ds.x_test)
+    if metadata.get("features") and getattr(ds, "feature_names", None):  # e.g. Boston's one-feature lesson: RM
+        x_test = select_features(x_test, metadata["features"], ds.feature_names)
     fitted = fit_to_input(x_test, tuple(model.input_shape), f"dataset {key!r}")
     if fitted is not x_test:
         note(f"converting dataset {key!r} images from {x_test.shape[1]} to {fitted.shape[1]} channel(s)")
