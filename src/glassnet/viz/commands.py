@@ -229,7 +229,7 @@ def draw_probabilities(args: argparse.Namespace):
 
 
 def draw_regression(args: argparse.Namespace):
-    from .regression import plot_regression
+    from .regression import plot_predicted_vs_true, plot_regression
 
     model, metadata = load_model_file(args.model_file)
     name = args.dataset or metadata.get("dataset") or "boston"
@@ -242,9 +242,8 @@ def draw_regression(args: argparse.Namespace):
     if inputs == (x_all.shape[1],) and x_all.shape[1] > 1:
         # a model of every feature: its predictions against the truth, and the line y = x
         predicted = np.asarray(model.predict(x_all.astype(DTYPE, copy=False))).ravel()
-        low, high = float(min(y_all.min(), predicted.min())), float(max(y_all.max(), predicted.max()))
-        return plot_regression(y_all, predicted, [low, high], [low, high], xlabel="true value",
-                               ylabel="predicted value", title=f"{name} {args.split} set: predicted against true")
+        return plot_predicted_vs_true(y_all, predicted, title=f"{name} {args.split} set: predicted against true "
+                                                             f"({x_all.shape[1]} features)")
     if inputs not in ((), (1,)):
         raise ValueError(f"the model takes samples of shape {inputs}; the regression figure needs a model of one "
                          f"feature (--feature) or of all {x_all.shape[1]} features of {name!r}")
