@@ -70,7 +70,9 @@ def test_one_reader_of_a_model_files_metadata(tmp_path):
     save_model(model, path, metadata={"class_names": '["a", "b", "c"]', "dataset": "shapes", "model": "mlp"})
     loaded, metadata = load_model_file(path)
     assert loaded.output_shape == (3,)
-    assert metadata == {"class_names": ["a", "b", "c"], "dataset": "shapes", "model": "mlp"}
+    assert metadata == {"class_names": ["a", "b", "c"], "dataset": "shapes", "model": "mlp", "features": None}
+    save_model(model, path, metadata={"dataset": "boston", "features": ["RM"]})
+    assert read_user_metadata(path)["features"] == ["RM"]
     save_model(model, path, metadata={"class_names": {"not": "a list"}})
     with pytest.raises(ValueError, match="class_names must be a list"):
         read_user_metadata(path)
