@@ -31,7 +31,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .shapes import Pads, output_size
+from .shapes import ConvCache, Pads, output_size
 
 CHUNK_BYTES = 512 * 1024
 """Size of the columns built at a time: small enough to stay in the CPU's caches.
@@ -58,16 +58,12 @@ def image_groups(N: int, bytes_per_image: int, columns_per_image: int) -> tuple[
 
 
 @dataclass
-class FastCache:
+class FastCache(ConvCache):
     """What the fast backward pass needs from the forward pass."""
 
     impl: ClassVar[str] = "im2col"
     x: np.ndarray
     """The input itself (N, C, H, W), C-contiguous, unpadded: backward rebuilds the columns from it."""
-    W: np.ndarray
-    stride: tuple[int, int]
-    pads: Pads
-    has_bias: bool
 
 
 def conv2d_forward(
@@ -91,7 +87,7 @@ def conv2d_forward(
         col = buffer[: CKK * (stop - start) * P].reshape(CKK, (stop - start) * P)
         kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, top, left, OH, OW, col)
         kernels.rows_to_nchw(W2 @ col, bias, y[start:stop])  # z = W @ col + b, written as (n, oc, i·OW + j)
-    return y.reshape(N, OC, OH, OW), FastCache(x, W, stride, pads, b is not None)
+    return y.reshape(N, OC, OH, OW), FastCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x=x)
 
 
 def conv2d_backward(

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .shapes import Pads, crop2d, output_size, pad2d
+from .shapes import ConvCache, Pads, crop2d, output_size, pad2d
 
 
 def im2col(x_p: np.ndarray, KH: int, KW: int, stride: tuple[int, int]) -> np.ndarray:
@@ -57,17 +57,13 @@ def col2im(
 
 
 @dataclass
-class Im2colCache:
+class Im2colCache(ConvCache):
     """What the backward products need from the forward pass."""
 
     impl: ClassVar[str] = "im2col_numpy"
     col: np.ndarray
     """im2col of the padded input, (C·KH·KW, N·OH·OW)."""
-    W: np.ndarray
-    stride: tuple[int, int]
-    pads: Pads
     input_shape: tuple[int, int, int, int]
-    has_bias: bool
 
 
 def conv2d_forward(
@@ -83,7 +79,7 @@ def conv2d_forward(
     z = W.reshape(OC, -1) @ col  # (OC, N·OH·OW): the whole batch in one product
     y = np.empty((N, OC, OH * OW), dtype=W.dtype)
     np.add(z.reshape(OC, N, OH * OW).transpose(1, 0, 2), bias.reshape(1, OC, 1), out=y)
-    return y.reshape(N, OC, OH, OW), Im2colCache(col, W, stride, pads, x.shape, b is not None)
+    return y.reshape(N, OC, OH, OW), Im2colCache(W=W, stride=stride, pads=pads, has_bias=b is not None, col=col, input_shape=x.shape)
 
 
 def conv2d_backward(

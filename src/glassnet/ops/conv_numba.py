@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .shapes import Pads, crop2d, pad2d
+from .shapes import ConvCache, Pads, crop2d, pad2d
 
 
 @njit(cache=True)
@@ -78,16 +78,12 @@ def _input_grad_kernel(grad, W, SH, SW, dx_p):  # pragma: no cover - compiled
 
 
 @dataclass
-class NumbaLoopsCache:
+class NumbaLoopsCache(ConvCache):
     """What the backward kernels need from the forward pass."""
 
     impl: ClassVar[str] = "numba"
     x_p: np.ndarray
     """The padded input (N, C, H + PT + PB, W + PL + PR), C-contiguous."""
-    W: np.ndarray
-    stride: tuple[int, int]
-    pads: Pads
-    has_bias: bool
 
 
 def conv2d_forward(
@@ -103,7 +99,7 @@ def conv2d_forward(
     _forward_kernel(x_p, W, SH, SW, z)
     if b is not None:
         z += b.reshape(1, -1, 1, 1)
-    return z, NumbaLoopsCache(x_p, W, stride, pads, b is not None)
+    return z, NumbaLoopsCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x_p=x_p)
 
 
 def conv2d_backward(

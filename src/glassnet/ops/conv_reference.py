@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .shapes import Pads, crop2d, pad2d
+from .shapes import ConvCache, Pads, crop2d, pad2d
 
 
 def correlate2d(image: np.ndarray, kernel: np.ndarray, stride: tuple[int, int] = (1, 1)) -> np.ndarray:
@@ -56,16 +56,12 @@ def rot180(kernel: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class LoopsCache:
+class LoopsCache(ConvCache):
     """What the backward loops need from the forward pass."""
 
     impl: ClassVar[str] = "loops"
     x_p: np.ndarray
     """The padded input (N, C, H + PT + PB, W + PL + PR)."""
-    W: np.ndarray
-    stride: tuple[int, int]
-    pads: Pads
-    has_bias: bool
 
 
 def conv2d_forward(
@@ -83,7 +79,7 @@ def conv2d_forward(
                 z[n, oc] += correlate2d(x_p[n, c], W[oc, c], stride)
     if b is not None:
         z += b.reshape(1, -1, 1, 1)
-    return z, LoopsCache(x_p, W, stride, pads, b is not None)
+    return z, LoopsCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x_p=x_p)
 
 
 def conv2d_backward(

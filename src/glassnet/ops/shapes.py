@@ -9,11 +9,24 @@ rows (and PT + PB in place of 2P when the padding is asymmetric, e.g. 'same' wit
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 Pads = tuple[int, int, int, int]
 """Zero rows/columns added on each side: (top, bottom, left, right)."""
+
+
+@dataclass
+class ConvCache:
+    """What every conv implementation keeps for its backward pass besides its own copy of the input."""
+
+    W: np.ndarray
+    """The filters (OC, C, KH, KW)."""
+    stride: tuple[int, int]
+    pads: Pads
+    has_bias: bool
+
 
 OUTPUT_SIZE_FORMULA = "OH = (H + 2P - KH) // S + 1"
 
