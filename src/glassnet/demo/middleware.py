@@ -22,6 +22,17 @@ def error_response(status: int, detail: str, headers: dict[str, str] | None = No
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+class StartWatch:
+    """An ASGI send that remembers whether the response has started (after that, no other answer can be sent)."""
+
+    def __init__(self, send: Send):
+        self.send, self.started = send, False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class BodyTooLarge(Exception):
     """Raised from the request stream once more than the allowed bytes have arrived."""
 
@@ -47,7 +58,7 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self.reject(receive, send, scope, drain=int(declared) <= self.DRAIN_LIMIT)
             return
-        received, finished, started = 0, False, False
+        received, finished = 0, False
 
         async def limited_receive() -> Message:
             nonlocal received, finished
@@ -59,15 +70,11 @@ class BodySizeLimit:
                     raise BodyTooLarge()
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched_send = StartWatch(send)
         try:
             await self.app(scope, limited_receive, watched_send)
         except BodyTooLarge:
-            if started:
+            if watched_send.started:
                 raise
             await self.reject(receive, send, scope, drain=not finished)
 
@@ -128,7 +135,7 @@ class Disconnects:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        received, started = 0, False
+        received = 0
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -136,11 +143,7 @@ class Disconnects:
             received += len(message.get("body", b""))
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched_send = StartWatch(send)
         try:
             await self.app(scope, counting_receive, watched_send)
         except ClientDisconnect:
@@ -152,6 +155,6 @@ class Disconnects:
                             received, declared)
         except asyncio.CancelledError:
             # uvicorn's shutdown cancels what still runs after its grace time: the server is stopping.
-            if not started:
+            if not watched_send.started:
                 with contextlib.suppress(Exception):
                     await error_response(503, "the server is stopping")(scope, receive, send)
