@@ -5,9 +5,37 @@ import os
 from typing import Any
 
 import numpy as np
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from ._figure import finish, grid_shape, new_figure
+
+
+KERNEL_CMAP = "RdBu_r"
+"""Diverging colours for weights, as the demo page draws them: blue < 0, white = 0, red > 0."""
+
+MAX_VALUE_SIZE = 5
+"""Kernels up to this size (KH, KW <= 5) have their values written in their cells, as step 8's figure does."""
+
+MAX_CHANNEL_ROWS = 16
+"""At most this many input channels (rows) are drawn for a layer of several input channels."""
+
+
+def _value_text(v: float) -> str:
+    """One weight as drawn in its cell: two decimals, no '-0.00'."""
+    if not np.isfinite(v):
+        return str(v)
+    text = f"{v:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _write_values(ax: Any, kernel: np.ndarray, image: Any, fontsize: float) -> None:
+    """The value of each cell on it, black on light colours and white on dark ones."""
+    for (r, c), v in np.ndenumerate(kernel):
+        red, green, blue, _ = image.to_rgba(v) if np.isfinite(v) else (1.0, 1.0, 1.0, 1.0)
+        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+        ax.text(c, r, _value_text(float(v)), ha="center", va="center", fontsize=fontsize,
+                color="white" if dark else "black")
 
 
 def plot_kernels(
@@ -17,34 +45,55 @@ def plot_kernels(
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """Conv weights (O, I, KH, KW) as a grid of grey tiles: one per filter if I = 1, else one row per filter."""
+    """Conv weights (O, I, KH, KW) as tiles in diverging colours on one scale for the whole layer.
+
+    Zero is white, -m blue and +m red with m = max |w| of the layer; one colour bar.
+    One tile per filter if I = 1; else one row per input channel and one column per
+    filter (at most ``max_kernels`` tiles). Kernels up to 5x5 have their values written in.
+    """
     w = np.asarray(weights)
     if w.ndim != 4:
         raise ValueError(f"conv weights must have shape (O, I, KH, KW), got {w.shape}")
-    o, i = w.shape[:2]
+    o, i, kh, kw = w.shape
+    finite = np.abs(w[np.isfinite(w)])
+    m = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    norm = Normalize(vmin=-m, vmax=m)
     if i == 1:
-        n = min(o, max_kernels)
-        rows, cols = grid_shape(n)
-        tiles = [(f"{k}", w[k, 0]) for k in range(n)]
+        filters, channels = min(o, max_kernels), 1
+        rows, cols = grid_shape(filters)
+        cells = [(k, 0, divmod(k, cols)) for k in range(filters)]
     else:
-        rows = min(o, max(1, max_kernels // i))
-        cols = i
-        tiles = [(f"{k}.{c}", w[k, c]) for k in range(rows) for c in range(cols)]
+        channels = min(i, MAX_CHANNEL_ROWS, max(1, max_kernels))
+        filters = min(o, max(1, max_kernels // channels))
+        rows, cols = channels, filters
+        cells = [(k, c, (c, k)) for k in range(filters) for c in range(channels)]  # axes in filter order
+    values = max(kh, kw) <= MAX_VALUE_SIZE
     tile = max(0.9, min(1.6, 10.0 / max(rows, cols)))
-    fig = new_figure(max(3.0, tile * cols), tile * rows + 0.5)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, (label, kernel) in zip(axes.flat, tiles + [("", None)] * (rows * cols - len(tiles))):
-        if kernel is None:
-            ax.set_axis_off()
-            continue
-        ax.imshow(kernel, cmap="gray", interpolation="nearest")
+    if values:
+        tile = max(tile, 0.34 * max(kh, kw))
+    fig = new_figure(max(3.6, tile * cols + 1.0), tile * rows + 1.1)
+    grid = fig.add_gridspec(rows, cols)
+    fontsize = min(9.0, max(4.0, tile * 72 / max(kh, kw) / 3.4))
+    axes, image = [], None
+    for k, c, (r, col) in cells:
+        ax = fig.add_subplot(grid[r, col])
+        image = ax.imshow(w[k, c], cmap=KERNEL_CMAP, norm=norm, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(label, fontsize=8)
-    filters_shown = n if i == 1 else rows
-    shown = f"{filters_shown} of {o} " if filters_shown < o else ""
-    default = f"{shown}kernels {tuple(w.shape)} (O, I, KH, KW)" + ("" if i == 1 else "; tile = filter.channel")
-    fig.suptitle(title or default)
+        ax.set_title(f"{k}" if i == 1 else f"{k}.{c}", fontsize=8)
+        if values:
+            _write_values(ax, w[k, c], image, fontsize)
+        axes.append(ax)
+    fig.colorbar(image, ax=axes, label=f"weight (0 = white, shared scale ±{m:.3g})", shrink=0.9)
+    lines = [f"kernels {tuple(w.shape)} (O, I, KH, KW)"]
+    if i > 1:
+        lines.append("rows: input channel, columns: filter")
+    cut = [f"{filters} of {o} filters"] if filters < o else []
+    cut += [f"{channels} of {i} input channels"] if channels < i else []
+    if cut:
+        lines.append(f"showing {', '.join(cut)}")
+    note = "\n".join(lines)
+    fig.suptitle(f"{title}\n{note}" if title else note, fontsize=10)
     return finish(fig, path)
 
 
@@ -61,7 +110,7 @@ def plot_first_layer_kernels(model: Any, *, path: str | os.PathLike[str] | None 
     """The kernels (O, I, KH, KW) of the model's first convolution layer."""
     layer = first_conv_layer(model)
     w = layer.params["W"]
-    return plot_kernels(w, title=f"{layer.name}: {w.shape[0]} learned kernels {tuple(w.shape)}", path=path, **kwargs)
+    return plot_kernels(w, title=f"{layer.name}: {w.shape[0]} learned kernels", path=path, **kwargs)
 
 
 def plot_feature_maps(
