@@ -384,3 +384,16 @@ def test_predict_hooks_see_every_batch_once_in_order_on_two_threads(threads):
     assert sorted(e[1] for e in log.events if e[0] == "begin") == [0, 1, 2]
     for batch in range(3):  # each batch begins before it ends
         assert log.events.index(("begin", batch)) < [e[:2] for e in log.events].index(("end", batch))
+
+
+def test_evaluate_on_two_threads_equals_one_thread_bit_for_bit(threads):
+    """evaluate (and fit's validation pass) also runs whole batches side by side."""
+    x, y = toy_data(150)
+    model = small_cnn(batchnorm=True)
+    model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    results = {}
+    for n in (1, 2, 3):
+        threads(n)
+        results[n] = model.evaluate(x, y, batch_size=16, return_dict=True)
+    assert results[2] == results[1] and results[3] == results[1]

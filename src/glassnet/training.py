@@ -17,8 +17,7 @@ order from ``callbacks.fit_callbacks``, and the threads from ``parallel``.
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from . import parallel
+from .call_threads import WHOLE_BATCHES_UP_TO, Sliced, call_threads, groups_of
 from .backend import DTYPE
 from .batch_sources import (ArraySource, LoaderSource, is_loader, make_source, prepare_arrays, split_validation,
                             validation_source)
@@ -175,7 +175,7 @@ class Trainer:
         hooks = CallbackList(ordered, self, params)
 
         self.stop_training = False
-        stack, sliced = _threads()
+        stack, sliced = call_threads()
         with stack:
             _fit_epochs(self, hooks, train_source, val_source, trunk, loss_fn, metric_names, sliced,
                         int(initial_epoch), int(epochs), shuffle)
@@ -207,7 +207,7 @@ class Trainer:
         on_predict_batch_begin/end (logs {'outputs': the batch's outputs}) and on_predict_end.
         """
         batch_size = check_batch_size(batch_size)
-        stack, sliced = _threads()
+        stack, sliced = call_threads()
         with stack:
             if is_loader(x):
                 source: Any = LoaderSource(x, "predict")
@@ -223,7 +223,7 @@ class Trainer:
             # parallel.SlicedLayers.forward_each); their hooks run before and after the group.
             side_by_side = result is not None and sliced.team.size > 1 and batch_size <= WHOLE_BATCHES_UP_TO
             together = sliced.team.size if side_by_side else 1
-            for group in _groups_of(together, enumerate(source.batches())):
+            for group in groups_of(together, enumerate(source.batches())):
                 for step, _ in group:
                     hooks.call("on_predict_batch_begin", step, {})
                 if len(group) > 1:
@@ -266,7 +266,7 @@ def evaluate(model: Any, x: Any, y: Any = None, *, batch_size: int = 32, verbose
     params = {"verbose": verbose, "epochs": 1, "steps": source.steps, "batch_size": batch_size,
               "samples": source.num_samples, "metrics": ["loss", *(name for name, _ in model.metrics)]}
     hooks = CallbackList(list(callbacks or []), model, params)
-    stack, sliced = _threads()
+    stack, sliced = call_threads()
     with stack:
         logs = _evaluate_source(model, source, trunk, loss_fn, sliced, hooks)
     if verbose:
@@ -320,63 +320,6 @@ def train_step(
     return loss, out
 
 
-class Sliced:
-    """The thread team of one fit / evaluate / predict call and its copies of the layers, made on first need."""
-
-    def __init__(self, team: parallel.Team):
-        self.team = team
-        self._copies: dict[tuple[int, int], parallel.SlicedLayers] = {}
-
-    def get(self, layers: list) -> "parallel.SlicedLayers | None":
-        """``layers`` split across the team's threads (None with one thread)."""
-        if self.team.size < 2:
-            return None
-        key = (id(layers[0]), len(layers))
-        if key not in self._copies:
-            self._copies[key] = parallel.SlicedLayers(layers, self.team)
-        return self._copies[key]
-
-    def forward(self, layers: list, xb: np.ndarray) -> np.ndarray:
-        """Inference forward of one batch (N, ...) through ``layers``, split across the threads when N > 1."""
-        sliced = self.get(layers) if xb.shape[0] > 1 else None
-        if sliced is not None:
-            return sliced.forward(xb, False)
-        out = xb
-        for layer in layers:
-            out = layer.forward(out, False)
-        return out
-
-
-WHOLE_BATCHES_UP_TO = 512
-"""predict runs batches of up to this many samples whole, side by side; bigger ones split between the threads.
-
-LeNet-5 on the 10,000 MNIST test images, 2 threads: batches of 128 took 205 ms side by side
-against 233 ms split; batches of 1000, 251 ms side by side against 202 ms split (two big
-batches at once no longer fit in the caches).
-"""
-
-
-def _groups_of(n: int, items: Any) -> Iterator[list[Any]]:
-    """Consecutive lists of n items (the last may be shorter)."""
-    group: list[Any] = []
-    for item in items:
-        group.append(item)
-        if len(group) == n:
-            yield group
-            group = []
-    if group:
-        yield group
-
-
-def _threads() -> tuple[ExitStack, Sliced]:
-    """The context of one glassnet call: BLAS on one thread, and a Sliced over a team of get_num_threads() threads."""
-    parallel.keep_freed_memory()
-    stack = ExitStack()
-    stack.enter_context(parallel.blas_single_thread())
-    team = stack.enter_context(parallel.Team(parallel.get_num_threads()))
-    return stack, Sliced(team)
-
-
 def _model_forward(model: Any, xb: np.ndarray, sliced: Sliced) -> np.ndarray:
     """Inference forward pass of one batch (N, *input_shape) -> (N, *output_shape)."""
     out = np.asarray(xb, dtype=DTYPE)
@@ -390,13 +333,20 @@ def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any, sliced:
     """Mean loss and metrics over all batches of ``source``, in inference mode, calling the on_test_* hooks."""
     totals = RunningMeans(["loss", *(name for name, _ in model.metrics)])
     hooks.call("on_test_begin", {})
-    for batch, (xb, yb, wb) in enumerate(source.weighted_batches()):
+    # As in predict: with several threads, whole batches side by side (the same numbers as one thread).
+    side_by_side = sliced.team.size > 1 and model.built and (source.batch_size or 0) <= WHOLE_BATCHES_UP_TO
+    for group in groups_of(sliced.team.size if side_by_side else 1, enumerate(source.weighted_batches())):
         if not model.built:
-            model.build(xb.shape[1:])
-        hooks.call("on_test_batch_begin", batch, {})
-        out = sliced.forward(trunk, xb)
-        totals.add(xb.shape[0], _batch_values(model, trunk, _loss(loss_fn, out, yb, wb), yb, out))
-        hooks.call("on_test_batch_end", batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
+            model.build(group[0][1][0].shape[1:])
+        for batch, _ in group:
+            hooks.call("on_test_batch_begin", batch, {})
+        if len(group) > 1:
+            outs = sliced.get(trunk).forward_each([xb for _, (xb, _, _) in group])
+        else:
+            outs = [sliced.forward(trunk, group[0][1][0])]
+        for (batch, (xb, yb, wb)), out in zip(group, outs):
+            totals.add(xb.shape[0], _batch_values(model, trunk, _loss(loss_fn, out, yb, wb), yb, out))
+            hooks.call("on_test_batch_end", batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
     logs = totals.means()
     hooks.call("on_test_end", dict(logs))
     return logs
