@@ -33,6 +33,11 @@ _EXPORTS = {
     "plot_probabilities": "evaluation",
     "plot_regression": "regression",
     "write_training_figures": "training",
+    "plot_architecture": "concepts",
+    "architecture_blocks": "concepts",
+    "plot_one_hot": "concepts",
+    "plot_gradient_descent": "concepts",
+    "gradient_descent_path": "concepts",
     "save_png": "_figure",
 }
 

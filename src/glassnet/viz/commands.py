@@ -12,6 +12,7 @@
     glassnet viz predictions runs/lenet5/model.safetensors --dataset mnist --errors-first
     glassnet viz probabilities runs/lenet5/model.safetensors digit.png
     glassnet viz regression runs/boston/model.safetensors
+    glassnet viz architecture lenet5                       # or a model file; also one-hot, gradient-descent
 
 Files given are only read. Errors are raised as ValueError / FileNotFoundError with
 a message for the user; ``glassnet.cli.main`` prints them as one line.
@@ -279,6 +280,18 @@ DRAWERS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "probabilities": draw_probabilities,
     "regression": draw_regression,
 }
+
+
+def _concept(kind: str) -> Callable[[argparse.Namespace], Any]:
+    """The drawer of a concept figure (concepts.draw_KIND), its module imported when it is used."""
+    def draw(args: argparse.Namespace) -> Any:
+        from . import concepts
+
+        return getattr(concepts, "draw_" + kind.replace("-", "_"))(args)
+    return draw
+
+
+DRAWERS.update({kind: _concept(kind) for kind in ("architecture", "one-hot", "gradient-descent")})
 """Every kind of figure ``glassnet viz`` draws, by its sub-command name."""
 
 
@@ -371,6 +384,17 @@ def add_viz_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("model_file", metavar="MODEL_FILE")
     dataset_args(p, None, "train")
     p.add_argument("--feature", default="RM", help="feature on the x axis for a one-input model (default RM, rooms)")
+
+    p = kind("architecture", "a model's layers as boxes with their output shapes")
+    p.add_argument("model", metavar="MODEL_NAME_OR_FILE", help="a zoo model name (e.g. lenet5) or a model file")
+    p.add_argument("--all-layers", action="store_true", help="a box for every layer (no folding of ReLU, BN, ...)")
+    p = kind("one-hot", "class labels and their one-hot rows")
+    p.add_argument("--labels", default="5,0,4,1,9,2,1,3", help="class labels (default: MNIST's first eight)")
+    p.add_argument("--classes", type=_count, default=10, help="number of classes (default 10)")
+    p = kind("gradient-descent", "gradient descent on L(w) = w² at several learning rates")
+    p.add_argument("--rates", default="0.05,0.3,1.05", help="learning rates (default: too small, good, too large)")
+    p.add_argument("--start", type=float, default=4.0, help="starting weight (default 4)")
+    p.add_argument("--steps", type=int, default=10, help="number of steps (default 10)")
 
     viz.set_defaults(func=run_viz)
     return viz
