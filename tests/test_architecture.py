@@ -31,7 +31,7 @@ MAX_LINES = 450
 # not import the model. io (the model's file), callbacks and the threads sit beside the model,
 # metrics beside the losses; the zoo above the model; viz, cli and demo on top.
 FLOORS: list[tuple[str, list[str]]] = [
-    ("foundations", ["backend", "fileio", "safetensors_header", "version"]),  # float32, random streams, safe files
+    ("foundations", ["backend", "fileio", "safetensors_header", "version", "i18n"]),  # float32, random streams, safe files
     ("math and data", ["ops", "data"]),                          # pure array functions; datasets
     ("layers", ["layers", "initializers", "losses", "optimizers", "metrics", "gradcheck", "report"]),
     ("model", ["model", "architecture", "seeding", "training", "training_checks", "batch_sources", "parallel", "call_threads",

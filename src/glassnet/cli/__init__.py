@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..data.errors import DatasetError
+from ..i18n import set_language
 from .checkpoint import CHECKPOINT_NAME
 from .common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, CLIError, one_line,
                      short_dataset_message)
@@ -67,6 +68,12 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the sub-command; SIGTERM becomes a Terminated exception while it runs (main thread only)."""
+    if getattr(args, "lang", None):  # --lang: this command's language, the one before it restored afterwards
+        before = set_language(args.lang)
+        try:
+            return _run(argparse.Namespace(**{**vars(args), "lang": None}))
+        finally:
+            set_language(before)
     if threading.current_thread() is not threading.main_thread():
         return int(args.func(args) or EXIT_OK)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import LANGUAGES
 from ..version import __version__
 from ..bench import add_bench_parser
 from ..demo.commands import add_demo_parser
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                "Run 'glassnet COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help="language of the figures' class and kernel names (default: $GLASSNET_LANG, else the "
+                             "locale: Chinese when LANG starts with zh, e.g. zh_CN.UTF-8)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

@@ -21,7 +21,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from ..data.transforms import one_hot
 from ..layers import Conv2D, Dense, Flatten
 from ..layers.pooling import AvgPool2D, MaxPool2D
-from ._figure import finish, new_figure
+from ._figure import finish, new_figure, shown_class_name
 
 KIND_COLOURS = {
     "input": "#e0e0e0",
@@ -181,7 +181,7 @@ def plot_one_hot(
     n, k = rows.shape
     if class_names is not None and len(class_names) != k:
         raise ValueError(f"got {len(class_names)} class names for {k} classes")
-    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
+    names = [shown_class_name(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
     fig = new_figure(max(4.0, 1.6 + 0.45 * k), max(2.2, 1.2 + 0.38 * n))
     ax = fig.add_subplot()
     ax.imshow(rows, cmap="Blues", vmin=0, vmax=1.4, aspect="equal")

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..metrics import per_class_accuracy
-from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image
+from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image, shown_class_name
 
 
 def _check_cm(cm: Any) -> np.ndarray:
@@ -24,7 +24,7 @@ def _names(class_names: Sequence[str] | None, k: int) -> list[str]:
         return [str(i) for i in range(k)]
     if len(class_names) != k:
         raise ValueError(f"got {len(class_names)} class names for {k} classes")
-    return [str(n) for n in class_names]
+    return [shown_class_name(n) for n in class_names]
 
 
 def plot_confusion_matrix(

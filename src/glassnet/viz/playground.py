@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..backend import DTYPE
-from ._figure import finish, new_figure, show_image
+from ._figure import finish, new_figure, show_image, shown_kernel_name
 from .picture import as_float_image, test_picture
 
 CLASSIC_KERNELS: dict[str, np.ndarray] = {
@@ -101,7 +101,7 @@ def plot_kernel_playground(
             ax.set_axis_off()
             continue
         show_image(ax, outputs[i])
-        ax.set_title(names[i])
+        ax.set_title(shown_kernel_name(names[i]))
         if show_values:
             ax.set_xlabel(_kernel_text(stack[i]), family="monospace", fontsize=8)
     sizes = " and ".join(dict.fromkeys(f"{k.shape[0]}x{k.shape[1]}" for k in stack))
@@ -138,7 +138,7 @@ def plot_conv_relu_pool(
     axes = fig.subplots(2, 2)
     for ax, (step, value) in zip(axes.flat, steps):
         show_image(ax, value)
-        label = f"{step} ({name})" if step == "conv" else (f"{step} {pool}x{pool}" if step == "max-pool" else step)
+        label = f"{step} ({shown_kernel_name(name)})" if step == "conv" else (f"{step} {pool}x{pool}" if step == "max-pool" else step)
         ax.set_title(f"{label}: {tuple(value.shape)}")
     fig.suptitle("conv -> ReLU -> max-pool")
     return finish(fig, path)
