@@ -50,3 +50,9 @@ def offline_data_env(monkeypatch, tmp_path) -> Path:
 def rng() -> np.random.Generator:
     """A fixed-seed generator so every failure reproduces."""
     return np.random.default_rng(20261122)
+
+
+@pytest.fixture(autouse=True)
+def english_unless_a_test_says_otherwise(monkeypatch):
+    """Tests check English text: a Chinese locale on the machine running them must not change it."""
+    monkeypatch.setenv("GLASSNET_LANG", "en")
