@@ -40,9 +40,19 @@ class Sliced:
             out = layer.forward(out, False)
         return out
 
+    def batches_at_once(self, batch_size: int) -> int:
+        """How many whole batches of ``batch_size`` run side by side: one per thread up to WHOLE_BATCHES_UP_TO, else 1."""
+        return self.team.size if self.team.size > 1 and batch_size <= WHOLE_BATCHES_UP_TO else 1
+
+    def forward_batches(self, layers: list, batches: list[np.ndarray]) -> list[np.ndarray]:
+        """Inference outputs of whole batches [(N_k, ...)], side by side when there are several (predict, evaluate)."""
+        if len(batches) > 1:
+            return self.get(layers).forward_each(batches)
+        return [self.forward(layers, batches[0])]
+
 
 WHOLE_BATCHES_UP_TO = 512
-"""predict runs batches of up to this many samples whole, side by side; bigger ones split between the threads.
+"""predict and evaluate run batches of up to this many samples whole, side by side; bigger ones split between threads.
 
 LeNet-5 on the 10,000 MNIST test images, 2 threads: batches of 128 took 205 ms side by side
 against 233 ms split; batches of 1000, 251 ms side by side against 202 ms split (two big

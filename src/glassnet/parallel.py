@@ -297,13 +297,17 @@ class SlicedLayers:
     def __init__(self, layers: Sequence[Any], team: Team):
         self.layers = list(layers)
         self.team = team
-        self.group = SliceGroup(team.size)
         self.copies = [[layer.replica() for layer in self.layers] for _ in range(team.size)]
-        for k, copy in enumerate(self.copies):
-            for layer in copy:
-                layer.sync = self.group.member(k)
+        self._use_group(team.size)
         self._bounds: list[slice] = []
         self._start = 0
+
+    def _use_group(self, n_slices: int) -> None:
+        """A new SliceGroup for ``n_slices`` slices, given to the first ``n_slices`` copies of the layers."""
+        self.group = SliceGroup(n_slices)
+        for k, copy in enumerate(self.copies[:n_slices]):
+            for layer in copy:
+                layer.sync = self.group.member(k)
 
     def _run(self, fn: Callable[[int], Any]) -> None:
         try:
@@ -321,19 +325,15 @@ class SlicedLayers:
                 raise
         return part
 
-    def forward(self, x: np.ndarray, training: bool, out_shape: tuple[int, ...] | None = None) -> np.ndarray:
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         """x (N, ...) -> output (N, ...) of the last layer, each slice of samples in its own thread."""
         self._bounds = slices(x.shape[0], self.team.size)
-        if len(self._bounds) != self.group.n_slices:
-            self.group = SliceGroup(len(self._bounds))
-            for k, copy in enumerate(self.copies[: len(self._bounds)]):
-                for layer in copy:
-                    layer.sync = self.group.member(k)
+        if len(self._bounds) != self.group.n_slices:  # a batch smaller than the team (the last one, say)
+            self._use_group(len(self._bounds))
         self.group.n_samples = x.shape[0]
         if training:
             self._give_generators()
-        shape = out_shape if out_shape is not None else (x.shape[0], *self.layers[-1].output_shape)
-        result = np.empty(shape, dtype=x.dtype)
+        result = np.empty((x.shape[0], *self.layers[-1].output_shape), dtype=x.dtype)
 
         def part(k: int) -> None:
             out = x[self._bounds[k]]

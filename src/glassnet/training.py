@@ -25,7 +25,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from . import parallel
-from .call_threads import WHOLE_BATCHES_UP_TO, Sliced, call_threads, groups_of
+from .call_threads import Sliced, call_threads, groups_of
 from .backend import DTYPE
 from .batch_sources import (ArraySource, LoaderSource, is_loader, make_source, prepare_arrays, split_validation,
                             validation_source)
@@ -221,15 +221,14 @@ class Trainer:
                 result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
             # With several threads, as many whole batches as threads run side by side (see
             # parallel.SlicedLayers.forward_each); their hooks run before and after the group.
-            side_by_side = result is not None and sliced.team.size > 1 and batch_size <= WHOLE_BATCHES_UP_TO
-            together = sliced.team.size if side_by_side else 1
+            together = sliced.batches_at_once(batch_size) if result is not None else 1
             for group in groups_of(together, enumerate(source.batches())):
                 for step, _ in group:
                     hooks.call("on_predict_batch_begin", step, {})
-                if len(group) > 1:
-                    outs = sliced.get(self.layers).forward_each([xb for _, (xb, _) in group])
-                else:
-                    outs = [_model_forward(self, group[0][1][0], sliced)]
+                batches = [xb for _, (xb, _) in group]
+                if not self.built:  # a DataLoader: the model learns its input shape from the first batch
+                    self.build(batches[0].shape[1:])
+                outs = sliced.forward_batches(self.layers, batches)
                 for (step, _), out in zip(group, outs):
                     if result is None:
                         parts.append(out)
@@ -320,30 +319,19 @@ def train_step(
     return loss, out
 
 
-def _model_forward(model: Any, xb: np.ndarray, sliced: Sliced) -> np.ndarray:
-    """Inference forward pass of one batch (N, *input_shape) -> (N, *output_shape)."""
-    out = np.asarray(xb, dtype=DTYPE)
-    if not model.built:
-        model.build(out.shape[1:])
-    return sliced.forward(model.layers, out)
-
-
 def _evaluate_source(model: Any, source: Any, trunk: list, loss_fn: Any, sliced: Sliced,
                      hooks: CallbackList) -> dict[str, float]:
     """Mean loss and metrics over all batches of ``source``, in inference mode, calling the on_test_* hooks."""
     totals = RunningMeans(["loss", *(name for name, _ in model.metrics)])
     hooks.call("on_test_begin", {})
     # As in predict: with several threads, whole batches side by side (the same numbers as one thread).
-    side_by_side = sliced.team.size > 1 and model.built and (source.batch_size or 0) <= WHOLE_BATCHES_UP_TO
-    for group in groups_of(sliced.team.size if side_by_side else 1, enumerate(source.weighted_batches())):
+    together = sliced.batches_at_once(source.batch_size or 0) if model.built else 1
+    for group in groups_of(together, enumerate(source.weighted_batches())):
         if not model.built:
             model.build(group[0][1][0].shape[1:])
         for batch, _ in group:
             hooks.call("on_test_batch_begin", batch, {})
-        if len(group) > 1:
-            outs = sliced.get(trunk).forward_each([xb for _, (xb, _, _) in group])
-        else:
-            outs = [sliced.forward(trunk, group[0][1][0])]
+        outs = sliced.forward_batches(trunk, [xb for _, (xb, _, _) in group])
         for (batch, (xb, yb, wb)), out in zip(group, outs):
             totals.add(xb.shape[0], _batch_values(model, trunk, _loss(loss_fn, out, yb, wb), yb, out))
             hooks.call("on_test_batch_end", batch, {"batch": batch, "size": int(xb.shape[0]), **totals.means()})
