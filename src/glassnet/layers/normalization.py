@@ -152,6 +152,7 @@ class BatchNorm(Layer):
             self._update_running_stats(mean, var, m)
         # x̂ is recomputed in backward from x, μ and 1/√(σ² + ε): one array less to write and read.
         self.training, self.fused, self.x, self.mean, self.inv_std = True, True, x, mean.astype(x.dtype), inv_std
+        self.x_hat = None  # the NumPy path's cache, not kept alive beside x
         return y
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
