@@ -300,7 +300,6 @@ class SlicedLayers:
         self.copies = [[layer.replica() for layer in self.layers] for _ in range(team.size)]
         self._use_group(team.size)
         self._bounds: list[slice] = []
-        self._start = 0
 
     def _use_group(self, n_slices: int) -> None:
         """A new SliceGroup for ``n_slices`` slices, given to the first ``n_slices`` copies of the layers."""
@@ -373,7 +372,6 @@ class SlicedLayers:
     def backward(self, grad: np.ndarray, start: int = 0) -> None:
         """dL/doutput (N, ...) -> each copy of ``layers[start:]`` holds its slice's gradients (see ``step``)."""
         bounds = self._bounds
-        self._start = start
 
         def part(k: int) -> None:
             g = np.ascontiguousarray(grad[bounds[k]])
@@ -397,8 +395,7 @@ class SlicedLayers:
         """
         n = len(self._bounds)
         entries = []  # (optimizer key, parameter, summed gradient, the slices' gradients)
-        for i in range(self._start, len(self.layers)):
-            original = self.layers[i]
+        for i, original in enumerate(self.layers):  # layers below the first trainable one have no grads
             for key in original.grads:
                 parts = [self.copies[k][i].grads[key] for k in range(n)]
                 original.grads[key] = np.empty_like(parts[0])
