@@ -130,7 +130,7 @@ def test_playground_in_chinese(with_cjk_font):
     fig = plot_kernel_playground()
     assert titles(fig) == KERNELS_ZH
     assert fig.cjk_font == CJK
-    assert titles(plot_conv_relu_pool(kernel="emboss"))[1].startswith("conv (浮雕)")
+    assert titles(plot_conv_relu_pool(kernel="emboss"))[1].startswith("卷积结果 (浮雕)")
     if with_cjk_font:  # the real font: drawn without a missing glyph
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=".*missing from font")
@@ -168,7 +168,7 @@ def test_evaluation_figures_in_chinese(with_cjk_font):
     pred = plot_predictions(np.zeros((2, 1, 8, 8)), [3, 8], [3, 9], names)
     assert titles(pred) == ["连衣裙 (连衣裙)", "短靴 (包)"]
     probs = plot_probabilities(np.eye(10)[3], names, image=np.zeros((1, 8, 8)), true_label=3)
-    assert "true: 连衣裙" in titles(probs) and "predicted: 连衣裙 (100.0%)" in titles(probs)
+    assert "真实：连衣裙" in titles(probs) and "预测：连衣裙（100.0%）" in titles(probs)
 
 
 def test_without_a_cjk_font_one_warning_and_english(without_cjk_font):

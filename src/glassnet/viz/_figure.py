@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..fileio import atomic_path
-from ..i18n import ENGLISH, class_name, get_language, kernel_name
+from ..i18n import ENGLISH, class_name, get_language, kernel_name, tr
 
 DPI = 100
 """Dots per inch of saved PNGs: a figure of 8 x 6 inches is an 800 x 600 PNG."""
@@ -72,6 +72,11 @@ def figure_language() -> str:
         _warned_no_font = True
         warnings.warn(NO_CJK_FONT, stacklevel=2)
     return ENGLISH
+
+
+def text(key: str, **fields: Any) -> str:
+    """A figure's text ``key`` ('fig:...') from the catalogue in figure_language(), ``{field}``s filled."""
+    return tr(key, figure_language(), **fields)
 
 
 def shown_class_name(name: Any) -> str:

@@ -36,6 +36,20 @@ from ..modelfile import load_model_file
 DEFAULT_DATASET = "mnist"
 
 
+def text(key: str, **fields: Any) -> str:
+    """A figure's text from the catalogue (``_figure.text``; matplotlib is loaded only when a figure is drawn)."""
+    from ._figure import text as figure_text
+
+    return figure_text(key, **fields)
+
+
+def shown_class_name(name: Any) -> str:
+    """A class name in the figure's language (``_figure.shown_class_name``)."""
+    from ._figure import shown_class_name as shown
+
+    return shown(name)
+
+
 # ---------------------------------------------------------------------------------
 # Reading what the figures are drawn from
 # ---------------------------------------------------------------------------------
@@ -120,7 +134,8 @@ def draw_samples(args: argparse.Namespace):
     names = _class_names({}, ds)
     labels = y[start : start + args.count] if names else None  # regression targets are no labels
     return plot_samples(x[start : start + args.count], labels, names, max_images=args.count,
-                        title=f"{args.dataset} ({args.split} set, from sample {start})")
+                        title=text("fig:samples.title", dataset=args.dataset, split=text(f"fig:split.{args.split}"),
+                                   start=start))
 
 
 def draw_numbers(args: argparse.Namespace):
@@ -135,9 +150,10 @@ def draw_numbers(args: argparse.Namespace):
         image = image[args.channel : args.channel + 1]
     print(image_as_numbers(image))
     names = _class_names({}, ds)
-    label = f", label {names[int(y[args.index])]}" if names else ""
-    return plot_image_as_numbers(image, title=f"{args.dataset} {args.split}[{args.index}]{label}: "
-                                              f"shape {image.shape}, {image.size} numbers")
+    label = text("fig:numbers.label", name=shown_class_name(names[int(y[args.index])])) if names else ""
+    return plot_image_as_numbers(image, title=text("fig:numbers.dataset", dataset=args.dataset, split=args.split,
+                                                   split_name=text(f"fig:split.{args.split}"),
+                                                   index=args.index, label=label, shape=image.shape, count=image.size))
 
 
 def draw_kernels(args: argparse.Namespace):
@@ -230,7 +246,7 @@ def draw_probabilities(args: argparse.Namespace):
 
 
 def draw_regression(args: argparse.Namespace):
-    from .regression import plot_predicted_vs_true, plot_regression
+    from .regression import feature_label, plot_predicted_vs_true, plot_regression
 
     model, metadata = load_model_file(args.model_file)
     name = args.dataset or metadata.get("dataset") or "boston"
@@ -243,8 +259,9 @@ def draw_regression(args: argparse.Namespace):
     if inputs == (x_all.shape[1],) and x_all.shape[1] > 1:
         # a model of every feature: its predictions against the truth, and the line y = x
         predicted = np.asarray(model.predict(x_all.astype(DTYPE, copy=False))).ravel()
-        return plot_predicted_vs_true(y_all, predicted, title=f"{name} {args.split} set: predicted against true "
-                                                             f"({x_all.shape[1]} features)")
+        split = text("fig:regression.set", dataset=name, split=text(f"fig:split.{args.split}"))
+        return plot_predicted_vs_true(y_all, predicted, title=text("fig:regression.vs_title", split=split,
+                                                                   features=x_all.shape[1]))
     if inputs not in ((), (1,)):
         raise ValueError(f"the model takes samples of shape {inputs}; the regression figure needs a model of one "
                          f"feature (--feature) or of all {x_all.shape[1]} features of {name!r}")
@@ -258,12 +275,10 @@ def draw_regression(args: argparse.Namespace):
     x = x_all[:, column].astype(np.float64)
     x_line = np.linspace(x.min(), x.max(), 50).astype(DTYPE)
     y_line = np.asarray(model.predict(x_line[:, None])).ravel()
-    label = features[column] if features else f"feature {column}"
-    if label == "RM":
-        label = "Average Number of Rooms"
-    return plot_regression(x, y_all, x_line, y_line, xlabel=label,
-                           ylabel="Price [$K]" if getattr(ds, "name", None) == "boston" else "target",
-                           title=f"{name} {args.split} set")
+    label = feature_label(features[column]) if features else text("fig:regression.feature", index=column)
+    ylabel = text("fig:regression.price" if getattr(ds, "name", None) == "boston" else "fig:regression.target")
+    return plot_regression(x, y_all, x_line, y_line, xlabel=label, ylabel=ylabel,
+                           title=text("fig:regression.set", dataset=name, split=text(f"fig:split.{args.split}")))
 
 
 DRAWERS: dict[str, Callable[[argparse.Namespace], Any]] = {

@@ -21,7 +21,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from ..data.transforms import one_hot
 from ..layers import Conv2D, Dense, Flatten
 from ..layers.pooling import AvgPool2D, MaxPool2D
-from ._figure import finish, new_figure, shown_class_name
+from ._figure import finish, new_figure, shown_class_name, text
 
 KIND_COLOURS = {
     "input": "#e0e0e0",
@@ -81,15 +81,15 @@ def describe_layer(layer: Any) -> str:
     kind, cls = layer_kind(layer), type(layer).__name__
     if kind in ("conv", "pool"):
         kh, kw = layer.kernel_size
-        text = f"{cls} {layer.filters}@{kh}×{kw}" if kind == "conv" else f"{cls} {kh}×{kw}"
+        words = f"{cls} {layer.filters}@{kh}×{kw}" if kind == "conv" else f"{cls} {kh}×{kw}"
         if tuple(layer.stride) != ((1, 1) if kind == "conv" else tuple(layer.kernel_size)):
-            text += f" stride {_pair(layer.stride)}"
+            words += f" {text('fig:arch.stride')} {_pair(layer.stride)}"
         pad = layer.padding
         if isinstance(pad, str):
-            text += f" pad {pad}" if pad != "valid" else ""
+            words += f" {text('fig:arch.pad')} {pad}" if pad != "valid" else ""
         elif any(pad):
-            text += f" pad {_pair(pad)}"
-        return text
+            words += f" {text('fig:arch.pad')} {_pair(pad)}"
+        return words
     if kind == "dense":
         return f"{cls} {layer.units}"
     if hasattr(layer, "rate"):
@@ -138,13 +138,13 @@ def plot_architecture(
     ax.set_xlim(0, 1)
     ax.set_ylim(rows - 0.5, -0.6)
     ax.set_axis_off()
-    entries = [("input", "input", "input", tuple(model.input_shape))]
+    entries = [("input", "input", text("fig:arch.input"), tuple(model.input_shape))]
     entries += [(f"layer:{b.name}", b.kind, b.text, b.output_shape) for b in blocks]
-    for row, (gid, kind, text, shape) in enumerate(entries):
+    for row, (gid, kind, words, shape) in enumerate(entries):
         box = FancyBboxPatch((0.02, row - 0.32), 0.96, 0.64, boxstyle="round,pad=0,rounding_size=0.02",
                              facecolor=KIND_COLOURS[kind], edgecolor="#555555", linewidth=0.8, gid=gid)
         ax.add_patch(box)
-        ax.text(0.04, row, text, va="center", ha="left", fontsize=9, clip_on=True)
+        ax.text(0.04, row, words, va="center", ha="left", fontsize=9, clip_on=True)
         name = gid.split(":", 1)[-1]
         ax.text(0.96, row, shape_text(shape), va="center", ha="right", fontsize=9, fontweight="bold",
                 family="monospace", gid="shape:" + name if gid != "input" else "shape:input")
@@ -152,12 +152,12 @@ def plot_architecture(
             ax.annotate("", xy=(0.5, row - 0.32), xytext=(0.5, row - 0.68),
                         arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
     kinds = [k for k in ("conv", "pool", "flatten", "dense", "other") if any(b.kind == k for b in blocks)]
-    ax.legend(handles=[Patch(facecolor=KIND_COLOURS[k], edgecolor="#555555", label=k) for k in kinds],
+    ax.legend(handles=[Patch(facecolor=KIND_COLOURS[k], edgecolor="#555555", label=text(f"fig:arch.kind.{k}")) for k in kinds],
               loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(kinds), frameon=False, fontsize=8)
     total = model.count_params() if hasattr(model, "count_params") else None
     name = getattr(model, "name", "model")
-    ax.set_title(title or f"{name}: {len(model.layers)} layers in {len(blocks)} boxes"
-                 + (f", {total:,} parameters" if total is not None else ""), fontsize=10)
+    ax.set_title(title or text("fig:arch.title", name=name, layers=len(model.layers), boxes=len(blocks))
+                 + (text("fig:arch.parameters", count=f"{total:,}") if total is not None else ""), fontsize=10)
     return finish(fig, path)
 
 
@@ -191,12 +191,12 @@ def plot_one_hot(
                     color="white" if rows[i, j] else "#555555", fontweight="bold" if rows[i, j] else "normal")
     ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 3 else 0)
     ax.set_yticks(range(n), [f"{names[int(y)]}  →" for y in labels])
-    ax.set_xlabel("class (column)")
-    ax.set_ylabel("label")
+    ax.set_xlabel(text("fig:one_hot.xlabel"))
+    ax.set_ylabel(text("fig:one_hot.ylabel"))
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
     ax.tick_params(length=0)
-    ax.set_title(title or f"One-hot encoding: {n} labels → ({n}, {k}) rows of 0s with one 1", fontsize=10)
+    ax.set_title(title or text("fig:one_hot.title", n=n, k=k), fontsize=10)
     return finish(fig, path)
 
 
@@ -267,17 +267,18 @@ def plot_gradient_descent(
         reach = max(abs(start) * 1.25, float(np.abs(xs[shown]).max(initial=0.0)) * 1.1, 1e-3)
         grid = np.linspace(-reach, reach, 400)
         curve = np.asarray(loss(grid), dtype=np.float64)
-        ax.plot(grid, curve, color="#555555", linewidth=1.2, label="loss L(w)")
+        ax.plot(grid, curve, color="#555555", linewidth=1.2, label=text("fig:descent.curve"))
         ax.plot(xs[shown], ys[shown], "-o", color="tab:red", markersize=4, linewidth=0.9, gid="steps",
-                label=f"{steps} steps")
-        ax.plot(xs[:1], ys[:1], "o", color="black", markersize=6, label="start")
+                label=text("fig:descent.steps", steps=steps))
+        ax.plot(xs[:1], ys[:1], "o", color="black", markersize=6, label=text("fig:descent.start"))
         verdict = descent_verdict(ys, float(curve.min()))
-        ax.set_title(f"η = {rate:g}: {verdict}\nL after {steps} steps = {ys[-1]:.3g}", fontsize=10)
-        ax.set_xlabel("weight w")
-        ax.set_ylabel("loss")
+        ax.set_title(text("fig:descent.panel", rate=f"{rate:g}", verdict=text(f"fig:descent.{verdict}"), steps=steps,
+                          loss=f"{ys[-1]:.3g}"), fontsize=10)
+        ax.set_xlabel(text("fig:descent.xlabel"))
+        ax.set_ylabel(text("fig:descent.ylabel"))
         ax.legend(fontsize=8, loc="upper center")
-    curve_name = " on L(w) = w²" if loss is quadratic_loss else ""
-    fig.suptitle(title or f"Gradient descent w ← w − η·dL/dw{curve_name}", fontsize=11)
+    curve_name = text("fig:descent.on_square") if loss is quadratic_loss else ""
+    fig.suptitle(title or text("fig:descent.title", curve=curve_name), fontsize=11)
     return finish(fig, path)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._figure import finish, new_figure
+from ._figure import finish, new_figure, text
 
 
 def _read_history_csv(text: str, path: Path) -> dict[str, list[float]]:
@@ -63,7 +63,8 @@ def load_history(source: Any) -> dict[str, list[float]]:
     return curves
 
 
-_PRETTY = {"loss": "Loss", "accuracy": "Accuracy", "acc": "Accuracy", "mae": "Mean absolute error", "mse": "Mean squared error"}
+_PRETTY = {"loss": "loss", "accuracy": "accuracy", "acc": "accuracy", "mae": "mae", "mse": "mse"}
+"""A history key -> its catalogue entry fig:metric.NAME (Loss, Accuracy, ...); other keys are shown as they are."""
 
 
 def plot_history(
@@ -86,13 +87,13 @@ def plot_history(
     fig = new_figure(5.5 * len(names), 4.0)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
-        pretty = _PRETTY.get(name, name.replace("_", " "))
+        pretty = text(f"fig:metric.{_PRETTY[name]}") if name in _PRETTY else name.replace("_", " ")
         for key, colour, label in ((name, "tab:green", "training"), (f"val_{name}", "tab:blue", "validation")):
             if key in curves:
                 values = curves[key]
                 epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, color=colour, marker="o" if len(values) <= 30 else None, ms=3, label=f"{label} {pretty.lower()}")
-        ax.set_xlabel("Epoch")
+                ax.plot(epochs, values, color=colour, marker="o" if len(values) <= 30 else None, ms=3, label=text(f"fig:curves.{label}", what=pretty.lower()))
+        ax.set_xlabel(text("fig:epoch"))
         ax.set_ylabel(pretty)
         ax.set_title(pretty)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

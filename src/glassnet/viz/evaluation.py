@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..metrics import per_class_accuracy
-from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image, shown_class_name
+from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image, shown_class_name, text
 
 
 def _check_cm(cm: Any) -> np.ndarray:
@@ -52,11 +52,12 @@ def plot_confusion_matrix(
                     color="white" if cm[r, c] > threshold else "black")
     ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 3 else 0, ha="right" if max(map(len, names)) > 3 else "center")
     ax.set_yticks(range(k), names)
-    ax.set_xlabel("Predicted")
-    ax.set_ylabel("Truth")
+    ax.set_xlabel(text("fig:confusion.predicted"))
+    ax.set_ylabel(text("fig:confusion.truth"))
     total = cm.sum()
     correct = np.trace(cm)
-    ax.set_title(title or f"Confusion matrix: {correct:g} of {total:g} right ({100 * correct / max(total, 1):.1f}%)")
+    ax.set_title(title or text("fig:confusion.title", correct=f"{correct:g}", total=f"{total:g}",
+                               percent=f"{100 * correct / max(total, 1):.1f}"))
     return finish(fig, path)
 
 
@@ -79,10 +80,11 @@ def plot_per_class_accuracy(
                 ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 3 else 0, ha="right" if max(map(len, names)) > 3 else "center")
     ax.set_ylim(0, 112)
-    ax.set_ylabel("Accuracy (%)")
-    ax.set_xlabel("True class")
+    ax.set_ylabel(text("fig:per_class.ylabel"))
+    ax.set_xlabel(text("fig:per_class.xlabel"))
     total = cm.sum()
-    ax.set_title(f"Accuracy per class (overall {100 * np.trace(cm) / max(total, 1):.1f}%, {np.trace(cm):g}/{total:g})")
+    ax.set_title(text("fig:per_class.title", percent=f"{100 * np.trace(cm) / max(total, 1):.1f}",
+                      correct=f"{np.trace(cm):g}", total=f"{total:g}"))
     ax.grid(True, axis="y", alpha=0.4)
     return finish(fig, path)
 
@@ -132,7 +134,7 @@ def plot_predictions(
             for spine in ax.spines.values():
                 spine.set_edgecolor("tab:red")
                 spine.set_linewidth(2.5)
-    fig.suptitle(f"predicted (true): {wrong_total} of {len(order)} wrong, in red")
+    fig.suptitle(text("fig:predictions.title", wrong=wrong_total, count=len(order)))
     return finish(fig, path)
 
 
@@ -156,7 +158,8 @@ def plot_probabilities(
     if image is not None:
         ax_img, ax = fig.subplots(1, 2, width_ratios=[image_width, bars_width])
         show_image(ax_img, as_image(image))
-        title = "input" if true_label is None else f"true: {label_text(true_label, class_names)}"
+        title = text("fig:probabilities.input") if true_label is None else \
+            text("fig:probabilities.true", name=label_text(true_label, class_names))
         ax_img.set_title(_wrap(title, image_width - 0.4))
     else:
         ax = fig.subplots()
@@ -175,8 +178,8 @@ def plot_probabilities(
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.15)
-    ax.set_xlabel("probability")
-    ax.set_title(_wrap(f"predicted: {names[predicted]} ({probs[predicted]:.1%})", 4.0))
+    ax.set_xlabel(text("fig:probabilities.xlabel"))
+    ax.set_title(_wrap(text("fig:probabilities.predicted", name=names[predicted], percent=f"{probs[predicted]:.1%}"), 4.0))
     return finish(fig, path)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from ._figure import finish, grid_shape, new_figure
+from ._figure import finish, grid_shape, new_figure, text
 
 
 KERNEL_CMAP = "RdBu_r"
@@ -84,14 +84,14 @@ def plot_kernels(
         if values:
             _write_values(ax, w[k, c], image, fontsize)
         axes.append(ax)
-    fig.colorbar(image, ax=axes, label=f"weight (0 = white, shared scale ±{m:.3g})", shrink=0.9)
-    lines = [f"kernels {tuple(w.shape)} (O, I, KH, KW)"]
+    fig.colorbar(image, ax=axes, label=text("fig:kernels.colorbar", scale=f"{m:.3g}"), shrink=0.9)
+    lines = [text("fig:kernels.shape", shape=tuple(w.shape))]
     if i > 1:
-        lines.append("rows: input channel, columns: filter")
-    cut = [f"{filters} of {o} filters"] if filters < o else []
-    cut += [f"{channels} of {i} input channels"] if channels < i else []
+        lines.append(text("fig:kernels.rows"))
+    cut = [text("fig:kernels.filters_of", shown=filters, total=o)] if filters < o else []
+    cut += [text("fig:kernels.channels_of", shown=channels, total=i)] if channels < i else []
     if cut:
-        lines.append(f"showing {', '.join(cut)}")
+        lines.append(text("fig:kernels.showing", what=", ".join(cut)))
     note = "\n".join(lines)
     fig.suptitle(f"{title}\n{note}" if title else note, fontsize=10)
     return finish(fig, path)
@@ -110,7 +110,7 @@ def plot_first_layer_kernels(model: Any, *, path: str | os.PathLike[str] | None 
     """The kernels (O, I, KH, KW) of the model's first convolution layer."""
     layer = first_conv_layer(model)
     w = layer.params["W"]
-    return plot_kernels(w, title=f"{layer.name}: {w.shape[0]} learned kernels", path=path, **kwargs)
+    return plot_kernels(w, title=text("fig:kernels.learned", layer=layer.name, count=w.shape[0]), path=path, **kwargs)
 
 
 def plot_feature_maps(
@@ -128,13 +128,13 @@ def plot_feature_maps(
         raise ValueError(f"feature maps need one input of shape (1, C, H, W), got {x.shape}")
     outputs = model.activations(x)
     layers = list(getattr(model, "layers", []))
-    rows: list[tuple[str, np.ndarray]] = [(f"input {tuple(x.shape[1:])}", x[0])]
+    rows: list[tuple[str, np.ndarray]] = [(text("fig:maps.input", shape=tuple(x.shape[1:])), x[0])]
     for index, out in enumerate(outputs):
         out = np.asarray(out)
         if out.ndim != 4:
             continue
         layer = layers[index] if index < len(layers) else None
-        name = f"{type(layer).__name__} '{layer.name}'" if layer is not None else f"layer {index}"
+        name = f"{type(layer).__name__} '{layer.name}'" if layer is not None else text("fig:maps.layer", index=index)
         rows.append((f"{name}\n{tuple(out.shape[1:])}", out[0]))
     if len(rows) == 1:
         raise ValueError("model has no layer with image-shaped output (N, C, H, W) to show")
@@ -157,5 +157,5 @@ def plot_feature_maps(
                 ax.imshow(maps[c], cmap="viridis" if r else "gray", interpolation="nearest")
             if c == 0:
                 ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-    fig.suptitle("feature maps of one input, layer by layer (first channels)")
+    fig.suptitle(text("fig:maps.title"))
     return finish(fig, path)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..backend import DTYPE
-from ._figure import finish, new_figure, show_image, shown_kernel_name
+from ._figure import finish, new_figure, show_image, shown_kernel_name, text
 from .picture import as_float_image, test_picture
 
 CLASSIC_KERNELS: dict[str, np.ndarray] = {
@@ -104,8 +104,8 @@ def plot_kernel_playground(
         ax.set_title(shown_kernel_name(names[i]))
         if show_values:
             ax.set_xlabel(_kernel_text(stack[i]), family="monospace", fontsize=8)
-    sizes = " and ".join(dict.fromkeys(f"{k.shape[0]}x{k.shape[1]}" for k in stack))
-    fig.suptitle(f"{sizes} kernels through Conv2D on an image of shape {x.shape}")
+    sizes = text("fig:and").join(dict.fromkeys(f"{k.shape[0]}x{k.shape[1]}" for k in stack))
+    fig.suptitle(text("fig:playground.title", sizes=sizes, shape=x.shape))
     return finish(fig, path)
 
 
@@ -138,7 +138,9 @@ def plot_conv_relu_pool(
     axes = fig.subplots(2, 2)
     for ax, (step, value) in zip(axes.flat, steps):
         show_image(ax, value)
-        label = f"{step} ({shown_kernel_name(name)})" if step == "conv" else (f"{step} {pool}x{pool}" if step == "max-pool" else step)
+        label = text(f"fig:step.{step}")
+        label = f"{label} ({shown_kernel_name(name)})" if step == "conv" else \
+            (f"{label} {pool}x{pool}" if step == "max-pool" else label)
         ax.set_title(f"{label}: {tuple(value.shape)}")
-    fig.suptitle("conv -> ReLU -> max-pool")
+    fig.suptitle(text("fig:conv_relu_pool.title"))
     return finish(fig, path)

@@ -9,14 +9,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..backend import DTYPE
-from ._figure import finish, new_figure
+from ._figure import finish, new_figure, text
 from .curves import load_history, plot_history
 
 LESSON_XLIM, LESSON_YLIM = (3.0, 9.0), (0.0, 60.0)
 """The Keras lesson's axes for price ($K) against the average number of rooms."""
 LESSON_LOSS_YLIM = (0.0, 300.0)
 """The lesson's y axis of the loss curves (its first epoch is ~220; unscaled features can start at 16,000)."""
-FEATURE_LABELS = {"RM": "Average Number of Rooms"}
+FEATURE_LABELS = {"RM": "fig:regression.rooms"}
+"""A feature's axis label by its catalogue key."""
 
 
 def plot_regression(
@@ -25,15 +26,21 @@ def plot_regression(
     x_line: Any,
     y_line: Any,
     *,
-    xlabel: str = "Average Number of Rooms",
-    ylabel: str = "Price [$K]",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     title: str | None = None,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
-    labels: tuple[str, str] = ("Ground Truth", "Model Predictions"),
+    labels: tuple[str, str] | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """Points (N,) x (N,) in green and the model's predictions (M,) x (M,) as a black line, as in the course."""
+    """Points (N,) x (N,) in green and the model's predictions (M,) x (M,) as a black line, as in the course.
+
+    The labels default to the lesson's: rooms, price, ground truth and model predictions, in the figure's language.
+    """
+    xlabel = text("fig:regression.rooms") if xlabel is None else xlabel
+    ylabel = text("fig:regression.price") if ylabel is None else ylabel
+    labels = (text("fig:regression.truth"), text("fig:regression.model")) if labels is None else labels
     x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
     x_line, y_line = np.asarray(x_line, dtype=np.float64).ravel(), np.asarray(y_line, dtype=np.float64).ravel()
     if x.shape != y.shape:
@@ -62,8 +69,8 @@ def plot_predicted_vs_true(
     y_true: Any,
     y_pred: Any,
     *,
-    xlabel: str = "true value",
-    ylabel: str = "predicted value",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
@@ -71,8 +78,20 @@ def plot_predicted_vs_true(
     y_true = np.asarray(y_true, dtype=np.float64).ravel()
     y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
     low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
-    return plot_regression(y_true, y_pred, [low, high], [low, high], xlabel=xlabel, ylabel=ylabel, title=title,
-                           labels=("samples (true, predicted)", "perfect prediction (predicted = true)"), path=path)
+    return plot_regression(y_true, y_pred, [low, high], [low, high], title=title,
+                           xlabel=text("fig:regression.true_value") if xlabel is None else xlabel,
+                           ylabel=text("fig:regression.predicted_value") if ylabel is None else ylabel,
+                           labels=(text("fig:regression.samples"), text("fig:regression.perfect")), path=path)
+
+
+def feature_label(feature: str) -> str:
+    """A feature's axis label: RM as the lesson's 'Average Number of Rooms' (in the figure's language), others as named."""
+    return text(FEATURE_LABELS[feature]) if feature in FEATURE_LABELS else feature
+
+
+def split_title(name: str) -> str:
+    """'training' / 'test' as the lesson's figure title: 'Training Dataset' in the figure's language; another name capitalised."""
+    return text(f"fig:regression.split.{name}") if name in ("training", "test") else f"{name.capitalize()} Dataset"
 
 
 def loss_ylim(history: Any) -> tuple[float, float]:
@@ -109,15 +128,17 @@ def write_regression_figures(
             span = LESSON_XLIM if lesson else (float(column.min()), float(column.max()))
             x_line = np.linspace(*span, 10).astype(DTYPE)  # the lesson's np.linspace(3, 9, 10)
             y_line = np.asarray(model.predict(x_line[:, None])).ravel()
-            label = FEATURE_LABELS.get(features[0], features[0]) if features else "feature"
+            label = feature_label(features[0]) if features else text("fig:regression.feature", index=0)
             path = out / f"regression_{name}.png"
-            plot_regression(column, y, x_line, y_line, xlabel=label, title=f"{name.capitalize()} Dataset",
+            plot_regression(column, y, x_line, y_line, xlabel=label, title=split_title(name),
                             xlim=LESSON_XLIM if lesson else None, ylim=LESSON_YLIM if lesson else None, path=path)
         else:
             predicted = np.asarray(model.predict(x)).ravel()
             path = out / f"predicted_vs_true_{name}.png"
-            plot_predicted_vs_true(y, predicted, xlabel="True price [$K]", ylabel="Predicted price [$K]",
-                                   title=f"{name.capitalize()} set: predicted against true "
-                                         f"({x.shape[1] if x.ndim == 2 else '?'} features)", path=path)
+            split = text(f"fig:split.{name.capitalize()}") if name in ("training", "test") else name.capitalize()
+            plot_predicted_vs_true(y, predicted, xlabel=text("fig:regression.true_price"),
+                                   ylabel=text("fig:regression.predicted_price"), path=path,
+                                   title=text("fig:regression.vs_title", split=split,
+                                              features=x.shape[1] if x.ndim == 2 else "?"))
         written.append(path)
     return written

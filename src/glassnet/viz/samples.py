@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image
+from ._figure import as_image, as_images, finish, grid_shape, label_text, new_figure, show_image, text
 
 
 def plot_samples(
@@ -98,14 +98,14 @@ def plot_image_as_numbers(
         for c in range(w):
             value = pixels[r, c]
             if value == 0:
-                text = "0"
+                number = "0"
             elif np.issubdtype(pixels.dtype, np.integer):
-                text = str(int(value))
+                number = str(int(value))
             else:
-                text = f"{value:.{decimals}f}"
+                number = f"{value:.{decimals}f}"
             ax.text(
-                c, r, text, ha="center", va="center", fontsize=fontsize,
+                c, r, number, ha="center", va="center", fontsize=fontsize,
                 color="white" if value < threshold else "black",
             )
-    ax.set_title(title or f"an image of shape {arr.shape} is {h * w} numbers")
+    ax.set_title(title or text("fig:numbers.title", shape=arr.shape, count=h * w))
     return finish(fig, path)
