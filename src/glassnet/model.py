@@ -309,6 +309,16 @@ class Sequential(Trainer):
         """Write one .safetensors file: weights, architecture, compile settings, optimizer state (atomic)."""
         save_model(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
+    def export_onnx(self, path: str, class_names: Sequence[str] | None = None,
+                    metadata: dict[str, str] | None = None) -> Any:
+        """Write the model as ONNX (``glassnet.interop.onnx_export``): input (N, *input_shape) float32 -> (N, *output_shape).
+
+        Needs the onnx package (``pip install "glassnet[onnx]"``); ``class_names`` go into its metadata.
+        """
+        from .interop.onnx_export import export_onnx  # imports onnx only when called
+
+        return export_onnx(self, path, class_names, metadata)
+
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}], input_shape={self._input_shape}, name={self.name!r})"
