@@ -311,9 +311,10 @@ class Sequential(Trainer):
 
     def export_onnx(self, path: str, class_names: Sequence[str] | None = None,
                     metadata: dict[str, str] | None = None) -> Any:
-        """Write the model as ONNX (``glassnet.interop.onnx_export``): input (N, *input_shape) float32 -> (N, *output_shape).
+        """Write the model as ONNX, input (N, *input_shape) float32 -> output (N, *output_shape); returns the path.
 
-        Needs the onnx package (``pip install "glassnet[onnx]"``); ``class_names`` go into its metadata.
+        See ``glassnet.interop.onnx_export``. Needs the onnx package (``pip install "glassnet[onnx]"``);
+        ``class_names`` (one per output) and ``metadata`` go into the file's metadata_props.
         """
         from .interop.onnx_export import export_onnx  # imports onnx only when called
 

@@ -5,13 +5,14 @@
     glassnet predict runs/lenet5/model.safetensors digit.png
     glassnet summary vgg16
     glassnet import-torch lenet.safetensors --model lenet5 --out lenet5.safetensors   # PyTorch weights
+    glassnet export lenet5.safetensors --onnx lenet5.onnx   # ONNX (onnxruntime, Netron); --torch: a state_dict
     glassnet datasets
     glassnet models
     glassnet viz curves runs/lenet5/history.json    # figures (glassnet.viz.commands)
     glassnet demo runs/lenet5/model.safetensors     # draw a digit (glassnet.demo.commands)
 
 The package: ``parser`` (the sub-commands and their options), ``train`` and
-``checkpoint``, ``evaluate``, ``predict``, ``import_torch``, ``listing`` (summary, datasets, models),
+``checkpoint``, ``evaluate``, ``predict``, ``import_torch``, ``export``, ``listing`` (summary, datasets, models),
 ``common`` (exit statuses, errors, printing); here, ``main``.
 
 Errors a user can cause (an unknown name, a missing file, a model that does not fit

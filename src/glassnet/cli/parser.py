@@ -10,6 +10,7 @@ from ..demo.commands import add_demo_parser
 from ..viz.commands import add_viz_parser
 from .checkpoint import CHECKPOINT_NAME
 from .evaluate import cmd_evaluate
+from .export import add_export_parser
 from .import_torch import add_import_torch_parser
 from .listing import cmd_datasets, cmd_models, cmd_summary
 from .predict import cmd_predict
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     add_import_torch_parser(sub)  # 'glassnet import-torch': a PyTorch state_dict into a zoo model
+    add_export_parser(sub)  # 'glassnet export': a model file as ONNX or a PyTorch state_dict
     add_viz_parser(sub)  # sets func=run_viz
     add_demo_parser(sub)  # sets func=run_demo
     add_bench_parser(sub)  # 'glassnet bench': the course's conv comparison (sets func=run_bench)
