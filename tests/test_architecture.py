@@ -38,7 +38,7 @@ FLOORS: list[tuple[str, list[str]]] = [
                "callbacks", "callback_base", "progress", "notebook", "lr_schedules", "io", "modelfile",
                "interop"]),
     ("zoo", ["zoo"]),                                            # the course's networks
-    ("top", ["viz", "cli", "demo", "bench", "__main__", ""]),    # figures, the command, the web page
+    ("top", ["viz", "cli", "demo", "bench", "sweep", "__main__", ""]),    # figures, the command, the web page
 ]
 
 

@@ -12,3 +12,4 @@ from .model import Sequential
 from .io import load_model
 from . import zoo
 from . import viz  # figures; matplotlib itself loads on first use
+from .sweep import sweep  # many training runs on every core or on Ray; glassnet.sweep is this function
