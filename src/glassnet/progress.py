@@ -8,6 +8,7 @@ from typing import TextIO
 import numpy as np
 
 from .callback_base import Callback
+from .i18n import tr
 from .notebook import LiveText, kernel_display
 
 __all__ = ["ProgressBar"]
@@ -49,6 +50,7 @@ class ProgressBar(Callback):
     stay readable. In a Jupyter notebook (printing to the cell, no ``stream`` given) each
     epoch is one output redrawn in place, at most ``1 / REFRESH_SECONDS`` times a second.
     ``verbose=2``: one line per epoch, no bar. ``verbose=0``: nothing.
+    The words ('Epoch', 'ETA') are in the language in use (i18n: progress:*); the metric names stay the history's keys.
     """
 
     BAR_WIDTH = 30
@@ -74,7 +76,7 @@ class ProgressBar(Callback):
         self.last_draw = 0.0
         self.seen_steps = 0
         if self.verbose == 1:
-            self.header = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+            self.header = tr("progress:epoch", epoch=epoch + 1, epochs=self.params.get("epochs", "?"))
             if self.display is not None:
                 self.live = LiveText(self.display, self.header)
             else:
@@ -100,7 +102,7 @@ class ProgressBar(Callback):
         self.last_draw = now
         elapsed = now - self.epoch_start
         eta = elapsed / (batch + 1) * max(steps - batch - 1, 0)
-        self._redraw(f"{self._bar(batch + 1, steps)} - ETA: {_format_duration(eta)}{_format_logs(logs or {})}")
+        self._redraw(f"{self._bar(batch + 1, steps)} - {tr('progress:eta')}: {_format_duration(eta)}{_format_logs(logs or {})}")
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self.verbose <= 0:
@@ -117,7 +119,8 @@ class ProgressBar(Callback):
             else:
                 self._write(line + "\n")
         else:
-            self._write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {timing}{_format_logs(logs or {})}\n")
+            header = tr("progress:epoch", epoch=epoch + 1, epochs=self.params.get("epochs", "?"))
+            self._write(f"{header} - {timing}{_format_logs(logs or {})}\n")
 
     def _redraw(self, line: str) -> None:
         if self.live is not None:

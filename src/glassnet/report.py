@@ -10,12 +10,19 @@ The lines match the course's ``train_CNN_network.py`` (Modules 7 and 8)::
 
 Percentages are truncated to whole numbers, as the course's ``%2d`` does (computed
 here with integers, so 29/100 prints 29%, not the 28% float rounding can give).
+
+These course lines ('Test Loss', 'Test Accuracy of', 'Test Accuracy (Overall)', with the
+dataset's own class names) stay as the course printed them in every language. The lines
+glassnet adds (the confusion matrix's heading, the regression report) are in the language
+in use (i18n: report:*).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+
+from .i18n import tr
 
 __all__ = [
     "per_class_counts",
@@ -65,7 +72,7 @@ def confusion_matrix_text(matrix: np.ndarray, class_names: Sequence[str]) -> str
     label_width = max(len(n) for n in names) if names else 1
     header = " " * (label_width + 1) + "".join(f"{n[:10]:>{width}}" for n in names)
     rows = [f"{n:>{label_width}} " + "".join(f"{int(v):>{width}}" for v in row) for n, row in zip(names, matrix)]
-    return "\n".join(["Confusion matrix (rows: true class, columns: predicted class):", header, *rows])
+    return "\n".join([tr("report:confusion"), header, *rows])
 
 
 def classification_report(test_loss: float, y_true: np.ndarray, y_pred: np.ndarray,
@@ -85,8 +92,8 @@ def regression_report(test_loss: float, y_true: np.ndarray, y_pred: np.ndarray) 
     mae = float(np.abs(error).mean()) if error.size else float("nan")
     rmse = float(np.sqrt((error**2).mean())) if error.size else float("nan")
     return "\n".join([
-        f"Test Loss (MSE): {test_loss:.6f}",
-        f"Test Mean Absolute Error: {mae:.4f}",
-        f"Test Root Mean Squared Error: {rmse:.4f}",
-        f"Test samples: {y_true.size}",
+        f"{tr('report:mse')}: {test_loss:.6f}",
+        f"{tr('report:mae')}: {mae:.4f}",
+        f"{tr('report:rmse')}: {rmse:.4f}",
+        f"{tr('report:samples')}: {y_true.size}",
     ])

@@ -33,10 +33,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..data.errors import DatasetError
-from ..i18n import set_language
+from ..i18n import set_language, tr
 from .checkpoint import CHECKPOINT_NAME
 from .common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, CLIError, one_line,
                      short_dataset_message)
+from .help_text import language_in
 from .parser import build_parser
 
 __all__ = ["CHECKPOINT_NAME", "CLIError", "Terminated", "build_parser", "main"]
@@ -51,7 +52,26 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return CLIError, ValueError, KeyError, OSError, MemoryError, OverflowError, DatasetError
 
 
+def _leading_sentence(error: BaseException) -> str:
+    """The catalogue's first words for this kind of error ('' in English, whose messages say it themselves)."""
+    if getattr(error, "localized", False):
+        return ""
+    for kind in type(error).__mro__:
+        if f"error:{kind.__name__}" in _ERROR_KEYS:
+            return tr(f"error:{kind.__name__}")
+    return ""
+
+
+_ERROR_KEYS = {f"error:{name}" for name in ("CLIError", "ValueError", "KeyError", "FileNotFoundError", "OSError",
+                                              "MemoryError", "DatasetError")}
+
+
 def _error_line(error: BaseException) -> str:
+    """What went wrong, in one line, led by the sentence of its kind in the language in use."""
+    return _leading_sentence(error) + _error_detail(error)
+
+
+def _error_detail(error: BaseException) -> str:
     """What went wrong, in one line."""
     message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     if isinstance(error, OSError) and error.filename and error.strerror:
@@ -85,7 +105,22 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``glassnet`` command with ``argv`` (default: sys.argv[1:]); return the exit status."""
+    """Run the ``glassnet`` command with ``argv`` (default: sys.argv[1:]); return the exit status.
+
+    ``--lang`` is read first, so that the help and argparse's texts are in that language too.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = language_in(argv)
+    if lang is None:
+        return _main(argv)
+    before = set_language(lang)
+    try:
+        return _main(argv)
+    finally:
+        set_language(before)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -94,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (Terminated): the files being written are cleaned up
-        what = "terminated" if isinstance(error, Terminated) else "interrupted"
+        what = tr("error:terminated") if isinstance(error, Terminated) else tr("error:interrupted")
         detail = str(error)
         print(f"glassnet: {what}" + (f" {detail}" if detail else ""), file=sys.stderr, flush=True)
         return EXIT_TERMINATED if isinstance(error, Terminated) else EXIT_INTERRUPTED
@@ -103,5 +138,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
     except _expected_errors() as error:
-        print(f"glassnet: error: {_error_line(error)}", file=sys.stderr)
+        print(f"glassnet: {tr('error:prefix')}{_error_line(error)}", file=sys.stderr)
         return getattr(error, "status", EXIT_ERROR)

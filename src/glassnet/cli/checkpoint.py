@@ -10,6 +10,7 @@ from typing import Any
 
 from ..callbacks import Callback
 from ..data import dataset_key
+from ..i18n import tr
 from ..io import read_metadata, save_model
 from .common import CLIError
 
@@ -85,8 +86,7 @@ def epochs_text(count: int) -> str:
 def resume_settings(args: argparse.Namespace, checkpoint: Path) -> dict[str, Any]:
     """The settings of the unfinished run in ``checkpoint``; error if there is none or the options contradict it."""
     if not checkpoint.is_file():
-        raise CLIError(f"nothing to resume: {checkpoint} does not exist (glassnet train writes it after every "
-                       "epoch and removes it when the run has finished)")
+        raise CLIError(tr("error:nothing_to_resume", checkpoint=checkpoint), localized=True)
     run = checkpoint_run(checkpoint)
     if run is None:
         read_metadata(checkpoint)  # raises the reason a model file cannot be read, if there is one

@@ -6,17 +6,23 @@ from typing import Any
 
 from .. import data, zoo
 from ..data.errors import DatasetNotFoundError
+from ..i18n import tr
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # the shell's status for SIGINT, SIGTERM
 
 
 class CLIError(Exception):
-    """A user-facing error: printed as one line, exit status ``status``."""
+    """A user-facing error: printed as one line, exit status ``status``.
 
-    def __init__(self, message: str, status: int = EXIT_ERROR):
+    ``localized``: the message is already in the language in use (from the catalogue), so it
+    is printed without the leading sentence glassnet.cli.main puts before other errors.
+    """
+
+    def __init__(self, message: str, status: int = EXIT_ERROR, localized: bool = False):
         super().__init__(message)
         self.status = status
+        self.localized = localized
 
 
 def say(message: str = "") -> None:
@@ -43,14 +49,13 @@ def short_dataset_message(error: BaseException) -> str | None:
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
     what = lines[0].split(". ")[0].rstrip(".") if lines else "the dataset was not found"
     advice = next((line for line in lines if line.startswith("To use local copies")), "")
-    return f"{what} locally, and it could not be downloaded. {advice}".strip()
+    return tr("error:dataset_missing", what=what, advice=advice).strip()
 
 
 def model_spec(name: str) -> zoo.ModelSpec:
     """The zoo's entry for model ``name``; a CLIError listing the zoo if there is none."""
     if name not in zoo.MODELS:
-        raise CLIError(f"unknown model {name!r}; expected one of: {', '.join(zoo.MODELS)} "
-                       "(see 'glassnet models')")
+        raise CLIError(tr("error:unknown_model", name=name, models=", ".join(zoo.MODELS)), localized=True)
     return zoo.MODELS[name]
 
 

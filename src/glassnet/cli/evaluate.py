@@ -12,6 +12,7 @@ from ..data import dataset_key
 from ..data.boston import select_features
 from ..data.images import fit_to_input
 from ..modelfile import load_model_file
+from ..i18n import tr
 from .common import EXIT_OK, CLIError, class_names_of, load_dataset, note, say
 
 
@@ -43,7 +44,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model, metadata = load_model_file(args.model_file)
     name = args.dataset or metadata.get("dataset")
     if not name:
-        raise CLIError("the model file does not record its dataset; pass --dataset NAME")
+        raise CLIError(tr("error:no_dataset_recorded"), localized=True)
     key = dataset_key(name)
     ds = load_dataset(key, args.limit)
     x_test = np.asarray(ds.x_test)
@@ -57,7 +58,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     outputs = tuple(model.output_shape)
     if class_names is not None and outputs != (len(class_names),):
         raise CLIError(f"the model has {outputs[0]} outputs but dataset {key!r} has {len(class_names)} classes")
-    say(f"Evaluating {args.model_file} on {key} ({len(x_test)} test samples)")
+    say(tr("cli:evaluating", model=args.model_file, dataset=key, count=len(x_test)))
     text, _ = evaluation_report(model, x_test, ds.y_test, class_names)
     say("")
     say(text)

@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import zoo
 from ..data import DATASETS
 from ..modelfile import load_model_file
+from ..i18n import tr
 from .common import EXIT_ERROR, EXIT_OK, model_spec, say
 
 
@@ -32,10 +33,10 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     width = max(len(n) for n in DATASETS)
     for name, info in DATASETS.items():
         shape = "x".join(map(str, info.input_shape))
-        kind = f"{len(info.class_names)} classes" if info.class_names else info.task
-        source = "files: $GLASSNET_DATA_DIR/ or download" if info.needs_files else "generated, no download"
+        kind = tr("cli:datasets.classes", count=len(info.class_names)) if info.class_names else info.task
+        source = tr("cli:datasets.files") if info.needs_files else tr("cli:datasets.generated")
         say(f"{name:<{width}}  {info.description}")
-        say(f"{'':<{width}}  input {shape}, {kind}; {source}")
+        say(f"{'':<{width}}  " + tr("cli:datasets.line", shape=shape, kind=kind, source=source))
     return EXIT_OK
 
 
@@ -45,6 +46,6 @@ def cmd_models(args: argparse.Namespace) -> int:
     for name, spec in zoo.MODELS.items():
         t = spec.training
         say(f"{name:<{width}}  {spec.description}")
-        say(f"{'':<{width}}  dataset {spec.dataset}; {t.optimizer} lr={t.lr:g}, {t.epochs} epoch(s), "
-            f"batch {t.batch_size}, loss {t.loss}")
+        say(f"{'':<{width}}  " + tr("cli:models.line", dataset=spec.dataset, optimizer=t.optimizer, lr=f"{t.lr:g}",
+                                    epochs=t.epochs, batch=t.batch_size, loss=t.loss))
     return EXIT_OK

@@ -10,6 +10,7 @@ from ..demo.commands import add_demo_parser
 from ..viz.commands import add_viz_parser
 from .checkpoint import CHECKPOINT_NAME
 from .evaluate import cmd_evaluate
+from .help_text import localize
 from .export import add_export_parser
 from .import_torch import add_import_torch_parser
 from .listing import cmd_datasets, cmd_models, cmd_summary
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     parser.add_argument("--lang", choices=LANGUAGES,
-                        help="language of the figures' class and kernel names (default: $GLASSNET_LANG, else the "
+                        help="language of help, messages, progress and figures (default: $GLASSNET_LANG, else the "
                              "locale: Chinese when LANG starts with zh, e.g. zh_CN.UTF-8)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -118,4 +119,4 @@ def build_parser() -> argparse.ArgumentParser:
     add_viz_parser(sub)  # sets func=run_viz
     add_demo_parser(sub)  # sets func=run_demo
     add_bench_parser(sub)  # 'glassnet bench': the course's conv comparison (sets func=run_bench)
-    return parser
+    return localize(parser)  # the help in the language in use (cli/help_text.py)

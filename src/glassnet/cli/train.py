@@ -22,6 +22,7 @@ from ..data.boston import select_features
 from ..data.errors import DatasetNotFoundError
 from ..data.images import convert_channels
 from ..fileio import write_atomic
+from ..i18n import tr
 from ..io import load_model
 from .checkpoint import (CHECKPOINT_NAME, RunCheckpoint, checkpoint_run, epochs_text, resume_settings,
                          save_with_metadata)
@@ -58,8 +59,8 @@ def _fit_model_to_dataset(model_name: str, spec: zoo.ModelSpec, ds: Any, dataset
             raise CLIError(f"model {model_name!r} takes images (N, C, H, W), but dataset {dataset_name!r} "
                            f"has samples of shape {tuple(x_train.shape[1:])}")
         if x_train.shape[1] != channels:
-            note(f"converting {dataset_name!r} images from {x_train.shape[1]} to {channels} channel(s) "
-                 f"for {model_name!r}" + (" (gray = 0.299 R + 0.587 G + 0.114 B)" if channels == 1 else ""))
+            note(tr("cli:converting", dataset=dataset_name, have=x_train.shape[1], want=channels, model=model_name)
+                 + (" (gray = 0.299 R + 0.587 G + 0.114 B)" if channels == 1 else ""))
             x_train, x_test = convert_channels(x_train, channels), convert_channels(x_test, channels)
     # The model's channels are fixed (converted above); its image size and classes follow the dataset.
     kwargs["input_shape"] = tuple(int(d) for d in x_train.shape[1:])
@@ -87,9 +88,8 @@ def _resolve_training_dataset(args: argparse.Namespace, spec: zoo.ModelSpec) -> 
     except DatasetNotFoundError as error:  # not found and not downloadable; a corrupted file is still an error
         if spec.task != "classification":
             raise
-        note(f"dataset {name!r} is not available: {short_dataset_message(error)}")
-        note(f"so training {args.model} on the built-in {FALLBACK_DATASET!r} dataset instead "
-             "(generated here, no download needed)")
+        note(tr("cli:not_available", name=name, why=short_dataset_message(error)))
+        note(tr("cli:fallback", model=args.model, fallback=FALLBACK_DATASET))
         return FALLBACK_DATASET, load_dataset(FALLBACK_DATASET, args.limit)
 
 
@@ -192,8 +192,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if checkpoint.exists():
             run = checkpoint_run(checkpoint)
             what = f" ({epochs_text(run['epochs_trained'])} of {run['epochs']} of {run['model']})" if run else ""
-            raise CLIError(f"{out} holds an unfinished run{what}: add --resume to continue it, or delete {checkpoint} "
-                           "to start again")
+            raise CLIError(tr("error:unfinished_run", out=out, what=what, checkpoint=checkpoint), localized=True)
         out.mkdir(parents=True, exist_ok=True)  # fail now, not after training, if it cannot be made
         dataset_name, ds = _resolve_training_dataset(args, spec)
         lesson, defaults = _course(args.model, spec, dataset_name) if args.course else \
@@ -245,15 +244,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     callbacks.append(saver)  # last: the schedule has put 'lr' in the logs
     done = model.epochs_trained
     if lesson:
-        say(f"The lesson's settings (--course): {lesson}")
+        say(tr("cli:course", lesson=lesson))
     table = tuple(getattr(ds, "feature_names", ()) or ())
-    say(f"Training {args.model} on {dataset_name}: {len(x_train)} training samples, {len(x_test)} test samples, "
-        f"{epochs} epoch(s), batch size {batch_size}, {optimizer_name} lr={lr:g} "
-        + ("(cosine schedule)" if schedule == "cosine" else "(constant rate)")
-        + (f", feature(s) {', '.join(features)}" if features else f", all {len(table)} features" if table else "")
-        + (f", validation split {validation_split:g}" if validation_split else "")
-        + (", augmented" if augmented else "")
-        + (f"; resuming after {epochs_text(done)}" if resumed is not None else ""))
+    say(tr("cli:training", model=args.model, dataset=dataset_name, train=len(x_train), test=len(x_test), epochs=epochs,
+           batch=batch_size, optimizer=optimizer_name, lr=f"{lr:g}")
+        + tr("cli:training.cosine" if schedule == "cosine" else "cli:training.constant")
+        + (tr("cli:training.features", names=", ".join(features)) if features else
+           tr("cli:training.all_features", count=len(table)) if table else "")
+        + (tr("cli:training.validation", split=f"{validation_split:g}") if validation_split else "")
+        + (tr("cli:training.augmented") if augmented else "")
+        + (tr("cli:training.resuming", done=epochs_text(done)) if resumed is not None else ""))
     resume_command = f"glassnet train {args.model} --out {shlex.quote(str(out))} --resume"
     try:
         verbose = 0 if args.quiet else 1
@@ -266,14 +266,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                 model.fit(x_train, ds.y_train, batch_size=batch_size, validation_split=validation_split, shuffle=True,
                           **fit)
         seconds = saver.seconds()
-        say(f"Trained in {seconds:.1f} s" + (" (all parts of the run)" if resumed is not None else ""))
+        say(tr("cli:trained", seconds=f"{seconds:.1f}") + (tr("cli:trained.all_parts") if resumed is not None else ""))
         history_dict = saver.history
         text, numbers = evaluation_report(model, x_test, ds.y_test, class_names)
         if features == ("RM",):  # the lesson's question: the price of a home with 3..7 rooms
             prices = zoo.predicted_prices(model)
             numbers["predicted_prices"] = {f"{r:g}": float(p) for r, p in zip(zoo.LESSON_ROOMS, prices)}
-            text += ("\n\nThe lesson's prices (it printed " + " ".join(f"${p}K" for p in zoo.LESSON_PRICES)
-                     + "):\n" + "\n".join(zoo.price_lines(zoo.LESSON_ROOMS, prices)))
+            text += ("\n\n" + tr("cli:lesson_prices", prices=" ".join(f"${p}K" for p in zoo.LESSON_PRICES))
+                     + "\n" + "\n".join(zoo.price_lines(zoo.LESSON_ROOMS, prices)))
         save_with_metadata(model, out / "model.safetensors", metadata)
         run = {
             "model": args.model, "dataset": dataset_name, "epochs": epochs, "batch_size": batch_size,
@@ -302,8 +302,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise type(error)(f"{where}, before any epoch had finished: nothing was kept") from None
         raise type(error)(f"{where}; {checkpoint} keeps {epochs_text(kept)}; to resume: {resume_command}") from None
     checkpoint.unlink(missing_ok=True)  # the run is finished: model.safetensors holds everything it held
-    say(f"Wrote {out}/: model.safetensors, history.json, history.csv, report.txt"
-        + (f", {len(figures)} figure(s) ({', '.join(sorted(p.name for p in figures))})" if figures else ""))
+    say(tr("cli:wrote_run", out=out)
+        + (tr("cli:wrote_run.figures", count=len(figures), names=", ".join(sorted(p.name for p in figures)))
+           if figures else ""))
     say("")
     say(text)
     return EXIT_OK

@@ -31,6 +31,7 @@ from ..data.images import fit_to_input, read_image, read_model_input
 from ..demo.inference import framing_for
 from ..layers.activations import softmax
 from ..metrics import confusion_matrix
+from ..i18n import tr
 from ..modelfile import load_model_file
 
 DEFAULT_DATASET = "mnist"
@@ -422,5 +423,5 @@ def run_viz(args: argparse.Namespace) -> int:
     figure = DRAWERS[args.kind](args)
     out = Path(args.out) if args.out else Path(f"{args.kind}.png")
     save_png(figure, out)
-    print(f"wrote {out}")
+    print(tr("cli:wrote", path=out))
     return 0
