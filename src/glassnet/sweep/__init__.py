@@ -60,12 +60,13 @@ class SweepResult:
         return [r for r in self.rows if r.get("status") != "ok"]
 
 
-def _builder_of(model: Any) -> tuple[str, Callable[..., Any] | None]:
-    """(the name recorded in the settings, the function or None for a zoo model) of ``model``."""
+def _builder_of(model: Any) -> tuple[str, Callable[..., Any] | None, bool]:
+    """(the name recorded in the settings, the function or None for a zoo model, whether to send the function
+    itself to the workers: a 'file.py:function' name is loaded again there, a function object is pickled)."""
     if callable(model):
-        return f"{model.__module__}:{model.__qualname__}", model
+        return f"{model.__module__}:{model.__qualname__}", model, True
     name = str(model)
-    return name, (load_builder(name) if ":" in name else None)
+    return name, (load_builder(name) if ":" in name else None), False
 
 
 def _plan(model: Any, grid: Mapping[str, Iterable[Any]] | None, trials: Sequence[Mapping[str, Any]] | None,
@@ -79,12 +80,11 @@ def _plan(model: Any, grid: Mapping[str, Iterable[Any]] | None, trials: Sequence
     for one in expand(fixed, {**({"model": models} if models else {}), **grid}, trials):
         if one.get("model") is None:
             raise ValueError(tr("sweep:no_model"))
-        name, builder = _builder_of(one["model"])
+        name, builder, send = _builder_of(one["model"])
         one["model"] = name
-        extra: list[str] = []
-        if builder is not None:
+        extra = builder_parameters(builder) if builder is not None else []
+        if send:
             builders[name] = builder
-            extra = builder_parameters(builder)
         checked = check_settings(one, extra)
         key = settings_key(checked)
         if key not in keys:
