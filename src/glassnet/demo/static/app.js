@@ -11,6 +11,7 @@
   const MAX_INSPECT = 8;      // input channels shown in the inspector
 
   const $ = (id) => document.getElementById(id);
+  const { t: T, put, putClass } = window.GlassnetLang;   // lang.js: the page's texts in the chosen language
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -268,12 +269,12 @@
         shown = mine;
         showResult(body);
         const t = body.timing_ms;
-        if (body.empty) setStatus(body.notice);     // blank: say so rather than a prediction
-        else setStatus(`drawing #${mine}: ${(t.preprocess + t.model_and_encoding).toFixed(1)} ms on the server, ` +
-          `${Math.round(performance.now() - began)} ms round trip`);
+        if (body.empty) setStatus("status.blank", { notice: body.notice });  // blank: say why, no prediction
+        else setStatus("status.timing", { n: mine, server: (t.preprocess + t.model_and_encoding).toFixed(1),
+          trip: Math.round(performance.now() - began) });
       }
     } catch (error) {
-      if (error.name !== "AbortError") setStatus(`prediction failed: ${error.message}`, true);
+      if (error.name !== "AbortError") setStatus("status.failed", { error: error.message }, true);
     } finally {
       if (inflight === controller) inflight = null;
       if (dirty && !framePending) { framePending = true; requestAnimationFrame(pump); }
@@ -287,9 +288,9 @@
     try { return `${answer.status}: ${JSON.parse(text).detail}`; } catch { return `${answer.status}: ${text.trim().slice(0, 200)}`; }
   }
 
-  function setStatus(text, isError) {
+  function setStatus(key, fields, isError) {
     const status = $("status");
-    status.textContent = text;
+    put(status, key, fields);
     status.classList.toggle("error", Boolean(isError));
   }
 
@@ -299,7 +300,7 @@
     const box = $("bars");
     box.replaceChildren();
     for (const name of classes) {
-      const row = { name: el("span", "name", name), track: el("span", "track"), fill: el("span", "fill"), pct: el("span", "pct", "") };
+      const row = { name: putClass(el("span", "name"), name), track: el("span", "track"), fill: el("span", "fill"), pct: el("span", "pct", "") };
       row.track.append(row.fill);
       row.name.title = name;
       box.append(row.name, row.track, row.pct);
@@ -321,9 +322,9 @@
     state.input = decode(result.input);
     state.outputs = (result.activations || []).map(decode);
     const best = result.prediction;                // absent when the drawing is blank
-    $("predicted").textContent = result.empty ? "?" : best.label;
+    if (result.empty) $("predicted").textContent = "?"; else putClass($("predicted"), best.label);
     $("predicted").classList.toggle("long", !result.empty && best.label.length > 2);
-    $("confidence").textContent = result.empty ? "blank: draw something" : `${(100 * best.probability).toFixed(1)}% sure`;
+    if (result.empty) put($("confidence"), "blank"); else put($("confidence"), "sure", { percent: (100 * best.probability).toFixed(1) });
     showBars(result.empty ? result.probabilities.map(() => 0) : result.probabilities, result.empty ? -1 : best.index);
     drawInput();
     state.views.forEach((view) => view.draw());
@@ -335,9 +336,10 @@
     state.result = null;
     state.input = null;
     state.outputs = [];
+    delete $("predicted").dataset.i18n;
     $("predicted").textContent = "?";
     $("predicted").classList.remove("long");
-    $("confidence").textContent = "draw something";
+    put($("confidence"), "draw_something");
     showBars(state.model.classes.map(() => 0), -1);
     drawInput();
     state.views.forEach((view) => view.draw());
@@ -364,7 +366,8 @@
       label.append(el("b", "", info.name), el("span", "", `${info.type} · ${shapeText(info.output_shape)}`));
       if (info.window) {
         const k = info.window.kernel, s = info.window.stride;
-        label.append(el("div", "note", `${k[0]}×${k[1]} window, stride ${s[0]}` + (info.window.pad[0] ? `, padding ${info.window.pad[0]}` : "")));
+        label.append(put(el("div", "note"), info.window.pad[0] ? "window_padded" : "window",
+          { kh: k[0], kw: k[1], stride: s[0], pad: info.window.pad[0] }));
       }
       const maps = el("div", "maps");
       row.append(label, maps);
@@ -381,7 +384,7 @@
       const canvas = el("canvas");
       canvas.width = w * zoom;
       canvas.height = h * zoom;
-      canvas.title = `${info.name}, map ${c}`;
+      canvas.title = T("map", { name: info.name, index: c });
       canvas.dataset.layer = String(index);
       if (info.window) {
         canvas.classList.add("hoverable");
@@ -400,7 +403,7 @@
       canvases.push(canvas);
       box.append(canvas);
     }
-    if (channels > MAX_MAPS) box.append(el("span", "note", `+ ${channels - MAX_MAPS} more maps`));
+    if (channels > MAX_MAPS) box.append(put(el("span", "note"), "more_maps", { count: channels - MAX_MAPS }));
     const view = {
       canvases,
       draw(boxesFor) {
@@ -418,7 +421,7 @@
     const cols = Math.min(size, 60);
     const rows = Math.ceil(size / cols);
     const canvas = el("canvas");
-    canvas.title = `${info.name}: ${size} values`;
+    canvas.title = T("values", { name: info.name, size });
     canvas.dataset.layer = String(index);
     box.append(canvas);
     const view = {
@@ -438,19 +441,18 @@
     if (!first) return;                       // the card keeps its "no convolution layer" note
     const kernels = decode(first.kernels);
     const [oc, ic, kh, kw] = first.kernels.shape;
-    $("kernels-note").textContent = `${first.name}: ${oc} kernel${oc > 1 ? "s" : ""} of ${ic} × ${kh} × ${kw} ` +
-      "weights, learned by training. Blue = negative, white = 0, red = positive.";
+    put($("kernels-note"), "kernels_note", { name: first.name, count: oc, ic, kh, kw });
     const box = $("kernels");
     const count = Math.min(oc * ic, MAX_MAPS);
     const side = count <= 8 ? 56 : count <= 24 ? 40 : 28;
     for (let m = 0; m < count; m++) {
       const canvas = el("canvas");
-      canvas.title = `kernel ${Math.floor(m / ic)}` + (ic > 1 ? `, input channel ${m % ic}` : "");
+      canvas.title = ic > 1 ? T("kernel.channel", { index: Math.floor(m / ic), channel: m % ic }) : T("kernel", { index: m });
       const maxAbs = Math.max(Math.abs(kernels.min[m]), Math.abs(kernels.max[m]));
       paintGrid(canvas, kw, kh, Math.max(1, Math.round(side / Math.max(kh, kw))), (i) => signedLevel(kernels.value(m, i), maxAbs), DIVERGING);
       box.append(canvas);
     }
-    if (oc * ic > MAX_MAPS) box.append(el("span", "note", `+ ${oc * ic - MAX_MAPS} more`));
+    if (oc * ic > MAX_MAPS) box.append(put(el("span", "note"), "more", { count: oc * ic - MAX_MAPS }));
   }
 
   // ---------------------------------------------------------------- inspector
@@ -554,7 +556,7 @@
     for (const sample of samples) {
       const button = el("button");
       button.type = "button";
-      button.title = `load a test image of ${sample.name}`;
+      button.title = T("sample", { name: sample.name });
       button.dataset.label = sample.name;
       const thumb = el("canvas");
       const h = sample.pixels.length, w = sample.pixels[0].length;
@@ -576,28 +578,31 @@
       const answer = await fetch("/api/model");
       state.model = await answer.json();
     } catch (error) {
-      setStatus(`cannot reach the server: ${error.message}`, true);
+      setStatus("status.unreachable", { error: error.message }, true);
       return;
     }
     const model = state.model;
     const badge = $("model-badge");
-    badge.replaceChildren(el("b", "", model.name),
-      document.createTextNode(` · ${model.parameters.toLocaleString("en")} parameters · ${model.classes.length} classes · input ${shapeText(model.input_shape)}`));
+    delete badge.dataset.i18n;
+    badge.replaceChildren(el("b", "", model.name), put(el("span"), "badge", { parameters: model.parameters.toLocaleString("en"),
+      classes: model.classes.length, shape: shapeText(model.input_shape) }));
+    if (model.language) window.GlassnetLang.suggest(model.language);  // the server's GLASSNET_LANG, if it says
     const digits = model.classes.every((name, i) => name === String(i));
     if (!digits) {
-      document.querySelector("h1").textContent = "Draw and watch the network think";
-      $("subtitle-zh").textContent = "画一画，看神经网络如何思考";
+      put(document.querySelector("h1"), "h1.other");
+      delete document.querySelector("title").dataset.i18n;
       document.title = `glassnet · ${model.name}`;
     }
     const text = model.preprocessing;
-    $("input-note").textContent = `${text[0].toUpperCase()}${text.slice(1)}, values 0…1.`;
+    if (digits && /centre of mass/.test(text)) put($("input-note"), "input_note.mnist");
+    else put($("input-note"), "input_note", { text: `${text[0].toUpperCase()}${text.slice(1)}` });
     buildBars(model.classes);
     showBars(model.classes.map(() => 0), -1);
     showKernels(model);
     buildLayers(model);
     drawInput();
-    await loadSamples().catch((error) => setStatus(`samples unavailable: ${error.message}`, true));
-    setStatus("ready: draw a digit");
+    await loadSamples().catch((error) => setStatus("status.no_samples", { error: error.message }, true));
+    setStatus("status.ready");
     document.body.dataset.ready = "true";
   }
 
