@@ -117,6 +117,11 @@ def test_every_layer_kind_is_exported_and_computes_the_same(tmp_path):
     assert_runs_the_same(model, path)
 
 
+def test_batchnorm_over_channels_of_sequences_is_exported(tmp_path):
+    model = randomized(gn.Sequential([BatchNorm1D(), Flatten(), Dense(3)], input_shape=(4, 6), seed=6))  # (N, C, L)
+    assert_runs_the_same(model, export_onnx(model, tmp_path / "bn_sequence.onnx"))
+
+
 def test_every_layer_glassnet_has_is_exported():
     own = {name for name, cls in LAYER_CLASSES.items() if cls.__module__.startswith("glassnet.layers")}
     assert own <= set(ONNX_LAYERS), f"layers without an ONNX form: {sorted(own - set(ONNX_LAYERS))}"
