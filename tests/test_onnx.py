@@ -245,3 +245,5 @@ def test_glassnet_export_errors_are_one_line_in_the_language(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
     assert main(["export", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: glassnet export")
+    assert main(["--lang", "zh", "export", "--help"]) == 0
+    assert "要写出的 ONNX 文件" in capsys.readouterr().out

@@ -21,9 +21,9 @@ from .common import EXIT_OK, CLIError, say
 def add_export_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``export`` sub-command."""
     p = sub.add_parser("export", help="write a model file as ONNX (onnxruntime, Netron) or a PyTorch state_dict",
-                       description="Export a glassnet model file: --onnx writes an ONNX graph (opset "
-                                   f"{ONNX_OPSET}, any batch size, class names in its metadata; needs "
-                                   "pip install \"glassnet[onnx]\"), --torch a PyTorch state_dict in safetensors.")
+                       description="Export a glassnet model file: --onnx writes an ONNX graph (any batch size, class "
+                                   "names in its metadata; needs pip install \"glassnet[onnx]\"), --torch a PyTorch "
+                                   "state_dict in safetensors.")
     p.add_argument("model_file", metavar="MODEL_FILE", help="a glassnet model file (.safetensors)")
     p.add_argument("--onnx", metavar="OUT.onnx", help="the ONNX file to write")
     p.add_argument("--torch", metavar="OUT.safetensors",

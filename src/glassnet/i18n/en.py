@@ -334,4 +334,12 @@ MESSAGES: dict[str, str] = {
     "report:mae": "Test Mean Absolute Error",
     "report:rmse": "Test Root Mean Squared Error",
     "report:samples": "Test samples",
+    # --- glassnet export --help (cli/export.py; English as the parser writes it) ---
+    "help:export": "write a model file as ONNX (onnxruntime, Netron) or a PyTorch state_dict",
+    "help:export.description": "Export a glassnet model file: --onnx writes an ONNX graph (any batch size, class "
+                               "names in its metadata; needs pip install \"glassnet[onnx]\"), --torch a PyTorch "
+                               "state_dict in safetensors.",
+    "help:export.model_file": "a glassnet model file (.safetensors)",
+    "help:export.onnx": "the ONNX file to write",
+    "help:export.torch": "the PyTorch state_dict to write (net.load_state_dict(safetensors.torch.load_file(OUT)))",
 }

@@ -325,4 +325,11 @@ MESSAGES: dict[str, str] = {
     "report:mae": "测试平均绝对误差",
     "report:rmse": "测试均方根误差",
     "report:samples": "测试样本数",
+    # --- glassnet export --help（cli/export.py）---
+    "help:export": "把模型文件导出为 ONNX（onnxruntime、Netron）或 PyTorch 的 state_dict",
+    "help:export.description": "导出 glassnet 模型文件：--onnx 写出 ONNX 计算图（批大小任意，类别名写入元数据；"
+                               "需要 pip install \"glassnet[onnx]\"），--torch 写出 safetensors 格式的 PyTorch state_dict。",
+    "help:export.model_file": "glassnet 模型文件（.safetensors）",
+    "help:export.onnx": "要写出的 ONNX 文件",
+    "help:export.torch": "要写出的 PyTorch state_dict（用 net.load_state_dict(safetensors.torch.load_file(OUT)) 加载）",
 }
