@@ -195,6 +195,41 @@ MESSAGES: dict[str, str] = {
     "sweep:curves_title": "per epoch: mean over seeds, band from lowest to highest",
     "sweep:validation": "validation",
     "sweep:epoch": "epoch",
+    "sweep:cannot_read": "cannot read sweep file {path}: {why}",
+    "sweep:bad_workers": "--workers must be at least 1, got {workers}",
+    "help:sweep": "train a grid of runs (settings x seeds) on all cores or on Ray; table of mean ± std",
+    "help:sweep.description": "Train one run per combination of --grid (and of the file's [[trial]] list) with the "
+                              "options of 'glassnet train', in worker processes (one thread each) or as Ray tasks. "
+                              "--out receives sweep.csv / sweep.json (a row per trial, as each finishes), summary.txt, "
+                              "figures and trials/. Run the same command again to skip the finished trials and "
+                              "continue.",
+    "help:sweep.epilog": "example: glassnet sweep lenet5 --dataset mnist --epochs 2 --grid lr=0.01,0.001 seed=0..4 "
+                         "--out runs/lr-sweep",
+    "help:sweep.model": "zoo model name, or FILE.py:FUNCTION / MODULE:FUNCTION building a model from keyword arguments "
+                        "it names (seed, input_shape, num_classes, swept settings); may come from --config",
+    "help:sweep.grid": "settings to combine: comma lists and integer ranges, e.g. lr=0.01,0.001 seed=0..4 "
+                       "optimizer=sgd,adam model=color_dnn,color_cnn (any option of 'glassnet train')",
+    "help:sweep.config": "a sweep file: top-level settings (model, dataset, epochs, out, workers, ...), a [grid] table "
+                         "of lists and/or [[trial]] tables; command-line options override it",
+    "help:sweep.dataset": "dataset of every trial (default: each model's own)",
+    "help:sweep.epochs": "epochs of every trial (default: the model's)",
+    "help:sweep.batch_size": "batch size of every trial (default: the model's)",
+    "help:sweep.lr": "learning rate of every trial (default: the model's)",
+    "help:sweep.optimizer": "optimizer of every trial (default: the model's)",
+    "help:sweep.schedule": "learning rate over each run, as in glassnet train",
+    "help:sweep.course": "the lesson's own settings (see glassnet train --course)",
+    "help:sweep.features": "the columns of a table dataset, as in glassnet train",
+    "help:sweep.seed": "seed of every trial (sweep seeds with --grid seed=0..4)",
+    "help:sweep.validation_split": "fraction of the training set held out for validation",
+    "help:sweep.augment": "random crops (and flips) of the training images",
+    "help:sweep.limit": "use only the first N training and N/2 test samples (quick tries)",
+    "help:sweep.out": "the sweep's folder (default: runs/sweep-MODEL)",
+    "help:sweep.workers": "worker processes, one glassnet thread each (default: one per core; 1: one trial at a time "
+                          "in this process)",
+    "help:sweep.ray": "run each trial as a Ray task: on the cluster at ADDRESS, or a local Ray instance (needs pip "
+                      "install \"glassnet[ray]\"; --out must be a path every machine sees)",
+    "help:sweep.no_figures": "do not draw the sweep's figures",
+    "help:sweep.quiet": "print only the summary table",
     # --- the glassnet command: help (help:*), messages (cli:*), errors' leading sentence (error:*) ---
     "help:description": "Train, evaluate and inspect the course's neural networks (glassnet: deep learning in NumPy).",
     "help:epilog": "Datasets are looked for in $GLASSNET_DATA_DIR, then the download cache. Run 'glassnet COMMAND --help' for a command's options.",

@@ -187,6 +187,38 @@ MESSAGES: dict[str, str] = {
     "sweep:curves_title": "每轮：各种子的均值，色带为最低到最高",
     "sweep:validation": "验证",
     "sweep:epoch": "轮次",
+    "sweep:cannot_read": "无法读取扫描文件 {path}：{why}",
+    "sweep:bad_workers": "--workers 至少为 1，得到的是 {workers}",
+    "help:sweep": "训练一组运行（设置 × 种子），使用全部核心或 Ray；输出均值 ± 标准差表",
+    "help:sweep.description": "对 --grid（以及文件中 [[trial]] 列表）的每种组合，用 'glassnet train' 的选项训练一次，"
+                              "在工作进程中（每个一个线程）或作为 Ray 任务运行。--out 中写入 sweep.csv / sweep.json"
+                              "（每次试验一行，完成即写入）、summary.txt、图和 trials/。再次运行同一命令会跳过已完成的试验并继续。",
+    "help:sweep.epilog": "示例：glassnet sweep lenet5 --dataset mnist --epochs 2 --grid lr=0.01,0.001 seed=0..4 "
+                         "--out runs/lr-sweep",
+    "help:sweep.model": "模型库中的模型名，或 FILE.py:FUNCTION / MODULE:FUNCTION：按其参数名（seed、input_shape、"
+                        "num_classes、扫描的设置）构建模型的函数；也可写在 --config 中",
+    "help:sweep.grid": "要组合的设置：逗号列表和整数范围，如 lr=0.01,0.001 seed=0..4 optimizer=sgd,adam "
+                       "model=color_dnn,color_cnn（'glassnet train' 的任何选项）",
+    "help:sweep.config": "扫描文件：顶层设置（model、dataset、epochs、out、workers 等）、[grid] 列表表和/或 [[trial]] 表；"
+                         "命令行选项优先",
+    "help:sweep.dataset": "每次试验的数据集（默认：各模型自己的）",
+    "help:sweep.epochs": "每次试验的轮数（默认：模型的）",
+    "help:sweep.batch_size": "每次试验的批大小（默认：模型的）",
+    "help:sweep.lr": "每次试验的学习率（默认：模型的）",
+    "help:sweep.optimizer": "每次试验的优化器（默认：模型的）",
+    "help:sweep.schedule": "每次运行中的学习率变化，同 glassnet train",
+    "help:sweep.course": "使用课程原来的设置（见 glassnet train --course）",
+    "help:sweep.features": "表格数据集的列，同 glassnet train",
+    "help:sweep.seed": "每次试验的随机种子（扫描种子用 --grid seed=0..4）",
+    "help:sweep.validation_split": "训练集中留作验证的比例",
+    "help:sweep.augment": "训练图像的随机裁剪（和翻转）",
+    "help:sweep.limit": "只用前 N 个训练样本和 N/2 个测试样本（快速尝试）",
+    "help:sweep.out": "扫描的输出目录（默认：runs/sweep-MODEL）",
+    "help:sweep.workers": "工作进程数，每个一个 glassnet 线程（默认：每个核心一个；1：在本进程中依次运行）",
+    "help:sweep.ray": "把每次试验作为 Ray 任务运行：在 ADDRESS 的集群上，或本地 Ray 实例（需要 pip install "
+                      "\"glassnet[ray]\"；--out 必须是每台机器都能访问的路径）",
+    "help:sweep.no_figures": "不画扫描的图",
+    "help:sweep.quiet": "只打印汇总表",
     # --- the glassnet command: help, messages, errors' leading sentence ---
     "help:description": "训练、评估和查看课程中的神经网络（glassnet：用 NumPy 写成的深度学习框架）。",
     "help:epilog": "数据集先在 $GLASSNET_DATA_DIR 中查找，然后在下载缓存中查找。运行 'glassnet COMMAND --help' 查看某个命令的选项。",
