@@ -279,7 +279,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_ctrl_c_ends_the_workers_keeps_finished_trials_and_exits_130(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_ends_the_workers_keeps_finished_trials_and_exits_130_or_143(tmp_path, how):
     nets, out, hang = tmp_path / "nets.py", tmp_path / "sweep", tmp_path / "hanging"
     nets.write_text(NETS)
     argv = [sys.executable, "-m", "glassnet", "sweep", f"{nets}:net", "--dataset", "colors", "--limit", "200",
@@ -298,13 +299,17 @@ def test_ctrl_c_ends_the_workers_keeps_finished_trials_and_exits_130(tmp_path):
         else:
             pytest.fail("the sweep did not reach its waiting trial")
         worker = int(hang.read_text())
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+        if how == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+        else:
+            process.send_signal(signal.SIGTERM)  # 'kill PID': the sweep's own process only
         _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130
-    assert err.strip().splitlines()[-1] == (f"glassnet: interrupted after 3 of 4 trials; {out / 'sweep.json'} keeps "
+    what, status = ("interrupted", 130) if how == "ctrl-c" else ("terminated", 143)
+    assert process.returncode == status
+    assert err.strip().splitlines()[-1] == (f"glassnet: {what} after 3 of 4 trials; {out / 'sweep.json'} keeps "
                                             "the finished ones; run the same command again to continue")
     for _ in range(50):
         if not _alive(worker):

@@ -18,6 +18,7 @@ def add_sweep_parser(sub: Any) -> None:
                        epilog=tr("help:sweep.epilog"))
 
     def add(name: str, **kwargs: Any) -> None:
+        """One argument, its help the catalogue's help:sweep.<dest>."""
         dest = name.lstrip("-").replace("-", "_")
         p.add_argument(name, help=tr(f"help:sweep.{dest}"), **kwargs)
 

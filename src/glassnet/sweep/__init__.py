@@ -142,6 +142,7 @@ def sweep(model: Any = None, *, grid: Mapping[str, Iterable[Any]] | None = None,
     done = skipped
 
     def on_result(row: dict[str, Any]) -> None:
+        """Record a finished trial's row at once (sweep.json, sweep.csv) and print its line."""
         nonlocal done, metric
         done += 1
         results.add(row)
@@ -158,9 +159,9 @@ def sweep(model: Any = None, *, grid: Mapping[str, Iterable[Any]] | None = None,
                 run_serial(todo, on_result)
             else:
                 run_local(todo, on_result, workers)
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(tr("sweep:interrupted", done=done, total=len(tasks),
-                                       json=str(out / "sweep.json"))) from None
+        except KeyboardInterrupt as error:  # Ctrl-C, or the command's SIGTERM (a subclass): say what was kept
+            raise type(error)(tr("sweep:interrupted", done=done, total=len(tasks),
+                                 json=str(out / "sweep.json"))) from None
     rows = results.of(t["key"] for t in tasks)
     table = summary_table(rows, swept)
     write_atomic(out / SUMMARY_NAME, table + "\n")
