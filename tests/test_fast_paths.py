@@ -17,7 +17,7 @@ import pytest
 from conftest import assert_close
 from glassnet import optimizers
 from glassnet.layers import ReLU
-from glassnet.ops import conv_fast, conv_im2col_reference
+from glassnet.ops import blas, conv_fast, conv_im2col_reference
 from glassnet.ops import conv_kernels as kernels
 from glassnet.ops.conv_im2col_reference import col2im, im2col
 from glassnet.ops.shapes import crop2d, output_size, pad2d
@@ -147,9 +147,17 @@ def test_glassnet_bench_rejects_a_kernel_larger_than_the_image():
         args.func(args)
 
 
+NO_SGEMM = "NumPy's BLAS is not the ILP64 OpenBLAS that ops/blas.py hands to numba: the Python loop is used"
+_one_call = conv_fast._one_call
+
+
+@pytest.mark.parametrize("one_call", [False, True], ids=["python-loop", "one-numba-call"])
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
-def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, monkeypatch):
-    """The fast path builds the columns a few images at a time; any grouping gives the same result."""
+def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_bytes, rng, monkeypatch):
+    """The fast path builds the columns a few images at a time (in a Python loop or one kernel); any grouping gives the same result."""
+    if one_call and not blas.AVAILABLE:
+        pytest.skip(NO_SGEMM)
+    monkeypatch.setattr(conv_fast, "_one_call", lambda x, W: one_call and _one_call(x, W))
     monkeypatch.setattr(conv_fast, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
     monkeypatch.setattr(conv_fast, "MIN_COLUMNS", 1)
     x = rng.standard_normal((7, 3, 9, 8)).astype(np.float32)
@@ -167,6 +175,9 @@ def test_fast_conv_in_groups_of_images_equals_the_numpy_path(chunk_bytes, rng, m
     for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
         assert got.dtype == np.float32
         assert_close(got, expected, rtol=sum_tolerance(terms[what]), what=what)
+    no_dx = conv_fast.conv2d_backward(grad, fast_cache, False)  # the first layer: no dL/dx wanted
+    assert no_dx[0] is None
+    np.testing.assert_array_equal(no_dx[1], fast[1])
 
 
 @pytest.mark.parametrize("shape", [(8, 5, 6, 7), (16, 12), (4, 3, 10)])
@@ -208,3 +219,45 @@ def test_groups_of_images_fit_the_cache_but_are_never_too_thin_for_blas():
     groups, per = image_groups(64, bytes_per_image=CHUNK_BYTES, columns_per_image=16)  # VGG's 4x4 maps
     assert per == MIN_COLUMNS // 16 and sum(stop - start for start, stop in groups) == 64
     assert image_groups(3, bytes_per_image=10, columns_per_image=1) == ([(0, 3)], 3)
+
+
+@pytest.mark.skipif(not blas.AVAILABLE, reason=NO_SGEMM)
+@pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+def test_sgemm_called_from_numba_equals_numpy_matmul(trans_a, trans_b, beta, rng):
+    """conv_fused.gemm (NumPy's sgemm called inside a kernel): C = alpha·op(A)·op(B) + beta·C, as NumPy computes it."""
+    from glassnet.ops.conv_fused import gemm
+
+    M, N, K = 7, 33, 50
+    A = rng.standard_normal((K, M) if trans_a else (M, K)).astype(np.float32)
+    B = rng.standard_normal((N, K) if trans_b else (K, N)).astype(np.float32)
+    C = rng.standard_normal((M, N)).astype(np.float32)
+    expected = 0.5 * (A.T if trans_a else A) @ (B.T if trans_b else B) + beta * C
+    gemm(trans_a, trans_b, 0.5, A, B, beta, C)
+    assert_close(C, expected, rtol=sum_tolerance(K + 1), what="C")
+
+
+def test_numpy_sgemm_is_found_in_the_openblas_pip_wheels_ship():
+    """With NumPy's pip wheel (ILP64 scipy-openblas) the convolution runs as one kernel; elsewhere it says why not."""
+    from threadpoolctl import threadpool_info
+
+    wheels = [lib for lib in threadpool_info() if lib.get("internal_api") == "openblas" and "openblas64" in lib["filepath"]]
+    if not wheels:
+        pytest.skip("NumPy here is not linked to the ILP64 OpenBLAS of its pip wheels")
+    assert blas.AVAILABLE
+
+
+@pytest.mark.skipif(not blas.AVAILABLE, reason=NO_SGEMM)
+def test_float32_convolution_takes_the_one_call_path_and_float64_the_loop(rng, monkeypatch):
+    """float32 goes through conv_fused's kernels (one GIL hand-over); float64 keeps the Python loop around ``@``."""
+    from glassnet.ops import conv_fused
+
+    calls = []
+    original = conv_fused.conv_forward
+    monkeypatch.setattr(conv_fused, "conv_forward", lambda *a: calls.append(a[0].dtype) or original(*a))
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((3, 2, 6, 6)).astype(dtype)
+        W = rng.standard_normal((4, 2, 3, 3)).astype(dtype)
+        y, _ = conv_fast.conv2d_forward(x, W, None, (1, 1), (1, 1, 1, 1))
+        assert y.dtype == dtype
+    assert calls == [np.float32]

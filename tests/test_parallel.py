@@ -118,6 +118,26 @@ def test_gradients_on_several_threads_equal_one_thread(threads, n_threads):
         assert_close(got[key], expected[key], rtol=sum_tolerance(47 * 100), what=key)
 
 
+def test_the_dense_head_runs_on_the_whole_batch_in_the_calling_thread(threads):
+    """Layers from the first flat, small input on (Dense, their activations) run once per batch, in the caller."""
+    from glassnet import zoo
+
+    lenet = zoo.lenet5(seed=0)
+    assert parallel.head_start(lenet.layers, 2048) == [type(layer).__name__ for layer in lenet.layers].index("Dense")
+    assert parallel.head_start(zoo.mlp(seed=0).layers, 2048) == 0  # only a Flatten below the head: no slices at all
+    convs = gn.Sequential([Conv2D(2, 3), ReLU()], input_shape=(1, 6, 6), seed=0)
+    assert parallel.head_start(convs.layers, 2048) == 2  # no head
+    model = small_cnn(dropout=0.5)
+    head = model.layers[parallel.head_start(model.layers, 2048)]
+    assert isinstance(head, Dropout)
+    seen, original = [], head.forward
+    head.forward = lambda x, training=True: seen.append((threading.current_thread() is threading.main_thread(), len(x))) or original(x, training)
+    threads(2)
+    x, y = toy_data(47)
+    one_step_gradients(model, x, y)
+    assert seen == [(True, 47)]
+
+
 def test_batchnorm_on_several_threads_uses_the_whole_batch_statistics(threads):
     x, y = toy_data(40)
     threads(1)

@@ -11,7 +11,11 @@ slice every numba kernel runs on one core and NumPy's BLAS is held to one thread
 core and nothing else: no OpenMP pool (nothing to clash with PyTorch's, nothing broken
 by ``fork``), and no thread spinning between steps (idle threads wait on a lock).
 BatchNorm, the one layer that mixes samples, adds its per-slice sums across the threads
-(:class:`SliceGroup`) so it still normalises with the statistics of the whole batch.
+(:class:`SliceGroup`) so it still normalises with the statistics of the whole batch. The
+network's head (the trailing Dense layers and their activations, see :func:`head_start`)
+runs on the whole batch in the calling thread: its work is too small to split, and every
+small NumPy call in two threads at once costs a hand-over of CPython's GIL. For the same
+reason each convolution is one numba call (:mod:`glassnet.ops.conv_fused`).
 The same seed and thread count give bit-identical training; with one thread the step is
 exactly the plain loop of ``training.train_step``.
 
@@ -286,6 +290,25 @@ class SliceMember:
 # ---------------------------------------------------------------------------------
 # A network split across the threads
 # ---------------------------------------------------------------------------------
+def head_start(layers: Sequence[Any], max_input: int) -> int:
+    """Index of the first of the trailing layers that take flat inputs of at most ``max_input`` values (len(layers) if none).
+
+    A network's head (Flatten, Dense, their activations) does little work per sample: cut
+    into slices, its many small NumPy calls would each hand CPython's GIL to the other
+    thread and wait to get it back, costing more than the work. It runs on the whole batch
+    in the calling thread instead, exactly as with one thread.
+    """
+    cut = len(layers)
+    while cut > 0:
+        shape = getattr(layers[cut - 1], "input_shape", None)
+        if shape is None or len(shape) > 1 or int(np.prod(shape)) > max_input:  # images stay sliced
+            break
+        cut -= 1
+    if not any(getattr(layer, "params", None) for layer in layers[:cut]):
+        return 0  # nothing below the head worth a thread round (a Flatten before an MLP)
+    return cut
+
+
 class SlicedLayers:
     """``layers`` copied once per thread; forward and backward of a batch cut into slices, one per thread.
 
@@ -294,9 +317,13 @@ class SlicedLayers:
     the sum of the slices' gradients, added in slice order.
     """
 
+    HEAD_MAX_INPUT = 2048
+    """Trailing layers whose inputs have at most this many values per sample (the Dense head) run on the whole batch."""
+
     def __init__(self, layers: Sequence[Any], team: Team):
         self.layers = list(layers)
         self.team = team
+        self.cut = head_start(self.layers, self.HEAD_MAX_INPUT)
         self.copies = [[layer.replica() for layer in self.layers] for _ in range(team.size)]
         self._use_group(team.size)
         self._bounds: list[slice] = []
@@ -325,18 +352,25 @@ class SlicedLayers:
         return part
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        """x (N, ...) -> output (N, ...) of the last layer, each slice of samples in its own thread."""
+        """x (N, ...) -> output (N, ...): layers[:cut] on one slice per thread, the head layers[cut:] on the whole batch here."""
+        out = self._forward_slices(x, training) if self.cut > 0 else x
+        for layer in self.layers[self.cut:]:
+            out = layer.forward(out, training)
+        return out
+
+    def _forward_slices(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """x (N, ...) -> output (N, ...) of layers[cut - 1], each slice of samples in its own thread."""
         self._bounds = slices(x.shape[0], self.team.size)
         if len(self._bounds) != self.group.n_slices:  # a batch smaller than the team (the last one, say)
             self._use_group(len(self._bounds))
         self.group.n_samples = x.shape[0]
         if training:
             self._give_generators()
-        result = np.empty((x.shape[0], *self.layers[-1].output_shape), dtype=x.dtype)
+        result = np.empty((x.shape[0], *self.layers[self.cut - 1].output_shape), dtype=x.dtype)
 
         def part(k: int) -> None:
             out = x[self._bounds[k]]
-            for layer in self.copies[k]:
+            for layer in self.copies[k][: self.cut]:
                 out = layer.forward(out, training)
             result[self._bounds[k]] = out
 
@@ -363,19 +397,23 @@ class SlicedLayers:
     def _give_generators(self) -> None:
         """Each copy of a layer with its own generator (Dropout) gets one drawn from the original's, per step."""
         n = len(self._bounds)
-        for i, layer in enumerate(self.layers):
+        for i, layer in enumerate(self.layers[: self.cut]):  # the head's layers use their own generator
             rng = getattr(layer, "rng", None)
             if isinstance(rng, np.random.Generator):
                 for k, seed in enumerate(rng.integers(2**63, size=n)):
                     self.copies[k][i].rng = np.random.default_rng(int(seed))
 
     def backward(self, grad: np.ndarray, start: int = 0) -> None:
-        """dL/doutput (N, ...) -> each copy of ``layers[start:]`` holds its slice's gradients (see ``step``)."""
+        """dL/doutput (N, ...) -> the head's layers hold the batch's gradients, each copy of layers[start:cut] its slice's (see ``step``)."""
+        for layer in reversed(self.layers[max(start, self.cut):]):
+            grad = layer.backward(grad)
+        if start >= self.cut:
+            return
         bounds = self._bounds
 
         def part(k: int) -> None:
             g = np.ascontiguousarray(grad[bounds[k]])
-            for layer in reversed(self.copies[k][start:]):
+            for layer in reversed(self.copies[k][start: self.cut]):
                 g = layer.backward(g)
 
         self._run(self._guarded(part))
@@ -394,9 +432,12 @@ class SlicedLayers:
         run in this thread.
         """
         n = len(self._bounds)
-        entries = []  # (optimizer key, parameter, summed gradient, the slices' gradients)
+        entries = []  # (optimizer key, parameter, summed gradient, the slices' gradients: none for the head)
         for i, original in enumerate(self.layers):  # layers below the first trainable one have no grads
             for key in original.grads:
+                if i >= self.cut:
+                    entries.append((f"{i}.{key}", original.params.get(key), original.grads[key], []))
+                    continue
                 parts = [self.copies[k][i].grads[key] for k in range(n)]
                 original.grads[key] = np.empty_like(parts[0])
                 entries.append((f"{i}.{key}", original.params.get(key), original.grads[key], parts))
@@ -409,7 +450,9 @@ class SlicedLayers:
             for index, start, stop in work[k]:
                 _, _, total, parts = entries[index]
                 out = total.reshape(-1)[start:stop]
-                if len(parts) == 1:
+                if not parts:  # a head layer: its gradient is the whole batch's already
+                    pass
+                elif len(parts) == 1:
                     out[...] = parts[0].reshape(-1)[start:stop]
                 else:
                     np.add(parts[0].reshape(-1)[start:stop], parts[1].reshape(-1)[start:stop], out=out)

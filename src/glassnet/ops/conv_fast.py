@@ -57,6 +57,15 @@ def image_groups(N: int, bytes_per_image: int, columns_per_image: int) -> tuple[
     return [(start, min(N, start + per)) for start in range(0, N, per)], per
 
 
+def _one_call(x: np.ndarray, W: np.ndarray) -> bool:
+    """Whether the group loop can run as one ``conv_fused`` kernel: float32 arrays and NumPy's sgemm reachable."""
+    if x.dtype != np.float32 or W.dtype != np.float32:
+        return False
+    from . import blas
+
+    return blas.AVAILABLE
+
+
 @dataclass
 class FastCache(ConvCache):
     """What the fast backward pass needs from the forward pass."""
@@ -82,12 +91,18 @@ def conv2d_forward(
     W2 = W.reshape(OC, CKK)
     y = np.empty((N, OC, P), dtype=W.dtype)
     groups, per = image_groups(N, CKK * P * W.itemsize, P)
+    cache = FastCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x=x)
+    if _one_call(x, W):  # the loop below, in one numba call (no GIL hand-over between groups)
+        from .conv_fused import conv_forward
+
+        conv_forward(x, np.ascontiguousarray(W2), bias, KH, KW, SH, SW, top, left, OH, OW, per, y)
+        return y.reshape(N, OC, OH, OW), cache
     buffer = np.empty(CKK * per * P, dtype=W.dtype)  # one group's columns, reused by every group
     for start, stop in groups:
         col = buffer[: CKK * (stop - start) * P].reshape(CKK, (stop - start) * P)
         kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, top, left, OH, OW, col)
         kernels.rows_to_nchw(W2 @ col, bias, y[start:stop])  # z = W @ col + b, written as (n, oc, i·OW + j)
-    return y.reshape(N, OC, OH, OW), FastCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x=x)
+    return y.reshape(N, OC, OH, OW), cache
 
 
 def conv2d_backward(
@@ -107,6 +122,13 @@ def conv2d_backward(
     db = np.zeros(OC, dtype=np.float64)
     dx = np.empty(x.shape, dtype=W.dtype) if need_dx else None
     groups, per = image_groups(N, CKK * P * W.itemsize, P)
+    if _one_call(x, W):  # the loop below, in one numba call
+        from .conv_fused import conv_backward
+
+        conv_backward(x, grad, np.ascontiguousarray(W2), KH, KW, SH, SW, top, left, OH, OW, per, need_dx, dWt, db,
+                      dx if need_dx else np.empty((0, *x.shape[1:]), dtype=W.dtype))
+        dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
+        return dx, dW, db.astype(W.dtype) if cache.has_bias else None
     col_buffer = np.empty(CKK * per * P, dtype=W.dtype)
     rows_buffer = np.empty(OC * per * P, dtype=W.dtype)
     db_part = np.empty(OC, dtype=W.dtype)
