@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -132,3 +135,136 @@ def test_errors_lead_with_a_chinese_sentence(capsys, monkeypatch, tmp_path):
     assert err.startswith("glassnet: 错误：文件不存在：")
     _, _, err = run(capsys, "--lang", "en", "summary", "nope")
     assert err.startswith("glassnet: error: unknown model 'nope'; expected one of: ")
+
+
+# --- glassnet datasets / models: the descriptions come from the catalogue ------------------------------------------
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_dataset_and_model_is_described_in_both_languages():
+    from glassnet import zoo
+    from glassnet.data import DATASETS
+
+    for name in DATASETS:
+        assert CJK_CHAR.search(i18n.CATALOGUES["zh"][f"dataset:{name}"]), name
+        assert not CJK_CHAR.search(i18n.CATALOGUES["en"][f"dataset:{name}"]), name
+    for name, spec in zoo.MODELS.items():
+        assert i18n.CATALOGUES["en"][f"model:{name}"] == spec.description, name  # no drift from the zoo's text
+        assert CJK_CHAR.search(i18n.CATALOGUES["zh"][f"model:{name}"]), name
+
+
+def test_datasets_and_models_listed_in_chinese(capsys, zh):
+    status, out, _ = run(capsys, "datasets")
+    assert status == 0
+    assert "MNIST 手写数字，训练集 60,000 张 / 测试集 10,000 张，28x28 灰度图" in out
+    assert "合成数据：5 种几何图形" in out and "波士顿住房价格" in out and "输入 13，回归；" in out
+    assert "handwritten" not in out and "synthetic" not in out and "regression" not in out
+    status, out, _ = run(capsys, "models")
+    assert status == 0
+    assert "第 8 单元：LeNet-5，卷积 6@5x5 填充 2、池化、卷积 16@5x5、池化、120、84、10" in out
+    assert "第 7 单元：感知器（Perceptron）" in out and "Keras 课程：多层感知器（MLP）" in out
+    assert "Module" not in out and "Step 8" not in out and "lesson" not in out
+    assert run(capsys, "summary", "lenet5")[1].startswith("lenet5: 第 8 单元：LeNet-5")
+
+
+def test_datasets_and_models_listed_in_english(capsys, monkeypatch):
+    monkeypatch.setenv("GLASSNET_LANG", "en")
+    out = run(capsys, "datasets")[1]
+    assert "MNIST handwritten digits, 60,000 train / 10,000 test, 28x28 gray" in out
+    assert "input 13, regression; " in out and not CJK_CHAR.search(out)
+    out = run(capsys, "models")[1]
+    assert "Module 8: LeNet-5, conv 6@5x5 pad 2, pool, conv 16@5x5, pool, 120, 84, 10" in out
+    assert not CJK_CHAR.search(out)
+
+
+# --- Done when (issue 16): glassnet train lenet5, viz playground, viz confusion show Chinese with GLASSNET_LANG=zh ---
+def _figure_texts(fig) -> list[str]:
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Every figure glassnet saves, by file name (still written to disk)."""
+    from glassnet.viz import _figure
+
+    saved: dict[str, object] = {}
+    original = _figure.save_png
+
+    def keep(fig, path):
+        saved[os.path.basename(str(path))] = fig
+        return original(fig, path)
+
+    monkeypatch.setattr(_figure, "save_png", keep)
+    return saved
+
+
+def _needs_cjk_font():
+    from glassnet.viz import _figure
+
+    if _figure.cjk_font() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk or fonts-wqy-microhei; CI installs one): "
+                    "the figures fall back to English")
+
+
+SHAPES_ZH = ["圆形", "矩形", "三角形", "菱形", "线条"]
+KERNELS_ZH = ["锐化", "检测竖边", "周边", "Sobel-Y", "原图", "横边检测", "模糊", "Sobel-X", "浮雕"]
+
+
+def test_train_lenet5_then_viz_confusion_and_playground_in_chinese(capsys, tmp_path, zh, saved_figures):
+    _needs_cjk_font()
+    out_dir = tmp_path / "lenet5"
+    status, out, err = run(capsys, "train", "lenet5", "--dataset", "shapes", "--limit", "60", "--epochs", "1",
+                           "--batch-size", "30", "--out", str(out_dir))
+    assert status == 0, err
+    assert "在 shapes 上训练 lenet5：60 个训练样本，30 个测试样本，1 个训练周期，批大小 30" in out
+    assert "训练周期 1/1" in out and "训练用时" in out and "已写出" in out
+    assert "混淆矩阵（行：真实类别，列：预测类别）：" in out
+    assert "Test Accuracy (Overall): " in out  # the course's report line, as it printed it
+    assert not re.search(r"\bTraining\b|\bEpoch\b|\bWrote\b", out)
+    assert {"curves.png", "confusion_matrix.png", "kernels.png"} <= set(saved_figures)
+    curves = saved_figures["curves.png"]
+    assert [ax.get_title() for ax in curves.axes][:2] == ["损失", "准确率"]
+    matrix = saved_figures["confusion_matrix.png"].axes[0]
+    assert (matrix.get_xlabel(), matrix.get_ylabel()) == ("预测类别", "真实类别")
+    assert matrix.get_title().startswith("混淆矩阵：")
+    assert [t.get_text() for t in matrix.get_yticklabels()] == SHAPES_ZH
+    assert CJK_CHAR.search(" ".join(_figure_texts(saved_figures["kernels.png"])))
+
+    model = str(out_dir / "model.safetensors")
+    status, _, err = run(capsys, "viz", "confusion", model, "--dataset", "shapes", "--limit", "40",
+                         "--out", str(tmp_path / "confusion.png"))
+    assert status == 0, err
+    matrix = saved_figures["confusion.png"].axes[0]
+    assert (matrix.get_xlabel(), matrix.get_ylabel()) == ("预测类别", "真实类别")
+    assert matrix.get_title().startswith("混淆矩阵：40 个中对了")
+    assert [t.get_text() for t in matrix.get_xticklabels()] == SHAPES_ZH
+
+    status, _, err = run(capsys, "viz", "playground", "--size", "32", "--out", str(tmp_path / "playground.png"))
+    assert status == 0, err
+    playground = saved_figures["playground.png"]
+    assert [ax.get_title() for ax in playground.axes if ax.get_title()] == KERNELS_ZH
+    assert "卷积核经 Conv2D 作用在形状为" in playground._suptitle.get_text()
+    for name in ("curves.png", "confusion_matrix.png", "kernels.png", "confusion.png", "playground.png"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=r"(?s).*[Gg]lyph.*missing")  # real glyphs, no empty boxes
+            saved_figures[name].canvas.draw()
+
+
+def test_train_lenet5_then_viz_confusion_and_playground_in_english(capsys, tmp_path, monkeypatch, saved_figures):
+    monkeypatch.setenv("GLASSNET_LANG", "en")
+    out_dir = tmp_path / "lenet5"
+    status, out, err = run(capsys, "train", "lenet5", "--dataset", "shapes", "--limit", "60", "--epochs", "1",
+                           "--batch-size", "30", "--out", str(out_dir))
+    assert status == 0, err
+    assert "Epoch 1/1" in out and "Test Accuracy (Overall): " in out and not CJK_CHAR.search(out)
+    assert run(capsys, "viz", "confusion", str(out_dir / "model.safetensors"), "--dataset", "shapes", "--limit", "40",
+               "--out", str(tmp_path / "confusion.png"))[0] == 0
+    assert run(capsys, "viz", "playground", "--size", "32", "--out", str(tmp_path / "playground.png"))[0] == 0
+    matrix = saved_figures["confusion.png"].axes[0]
+    assert (matrix.get_xlabel(), matrix.get_ylabel()) == ("Predicted", "Truth")
+    assert matrix.get_title().startswith("Confusion matrix: ")
+    for fig in saved_figures.values():
+        assert not [t for t in _figure_texts(fig) if CJK_CHAR.search(t)]
+    assert [ax.get_title() for ax in saved_figures["playground.png"].axes if ax.get_title()][0] == "sharpen"
