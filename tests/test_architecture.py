@@ -34,7 +34,7 @@ FLOORS: list[tuple[str, list[str]]] = [
     ("foundations", ["backend", "fileio", "safetensors_header", "version", "i18n"]),  # float32, random streams, safe files
     ("math and data", ["ops", "data"]),                          # pure array functions; datasets
     ("layers", ["layers", "initializers", "losses", "optimizers", "metrics", "gradcheck", "report"]),
-    ("model", ["model", "architecture", "seeding", "training", "training_checks", "batch_sources", "parallel", "call_threads",
+    ("model", ["model", "architecture", "seeding", "training", "training_checks", "batch_sources", "parallel", "sliced_layers", "call_threads",
                "callbacks", "callback_base", "progress", "notebook", "lr_schedules", "io", "modelfile",
                "interop"]),
     ("zoo", ["zoo"]),                                            # the course's networks

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import parallel
+from glassnet import parallel, sliced_layers
 from glassnet.layers import BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 
 from conftest import assert_close
@@ -123,12 +123,12 @@ def test_the_dense_head_runs_on_the_whole_batch_in_the_calling_thread(threads):
     from glassnet import zoo
 
     lenet = zoo.lenet5(seed=0)
-    assert parallel.head_start(lenet.layers, 2048) == [type(layer).__name__ for layer in lenet.layers].index("Dense")
-    assert parallel.head_start(zoo.mlp(seed=0).layers, 2048) == 0  # only a Flatten below the head: no slices at all
+    assert sliced_layers.head_start(lenet.layers, 2048) == [type(layer).__name__ for layer in lenet.layers].index("Dense")
+    assert sliced_layers.head_start(zoo.mlp(seed=0).layers, 2048) == 0  # only a Flatten below the head: no slices at all
     convs = gn.Sequential([Conv2D(2, 3), ReLU()], input_shape=(1, 6, 6), seed=0)
-    assert parallel.head_start(convs.layers, 2048) == 2  # no head
+    assert sliced_layers.head_start(convs.layers, 2048) == 2  # no head
     model = small_cnn(dropout=0.5)
-    head = model.layers[parallel.head_start(model.layers, 2048)]
+    head = model.layers[sliced_layers.head_start(model.layers, 2048)]
     assert isinstance(head, Dropout)
     seen, original = [], head.forward
     head.forward = lambda x, training=True: seen.append((threading.current_thread() is threading.main_thread(), len(x))) or original(x, training)
@@ -218,7 +218,7 @@ def test_dropout_draws_different_masks_in_each_slice(threads):
     model = gn.Sequential([layer], input_shape=(1000,), seed=0)
     team = parallel.Team(2)
     try:
-        sliced = parallel.SlicedLayers(model.layers, team)
+        sliced = sliced_layers.SlicedLayers(model.layers, team)
         out = sliced.forward(np.ones((2, 1000), np.float32), True)
     finally:
         team.close()
@@ -358,8 +358,8 @@ def test_update_shared_by_the_threads_equals_the_update_in_one_thread(threads, m
     x, y = toy_data(64)
     weights = []
     for minimum in (10**12, 0):  # never shared / always shared
-        monkeypatch.setattr(parallel.SlicedLayers, "THREADED_UPDATE_MIN", minimum)
-        monkeypatch.setattr(parallel.SlicedLayers, "SPLIT_MIN", 8)
+        monkeypatch.setattr(sliced_layers.SlicedLayers, "THREADED_UPDATE_MIN", minimum)
+        monkeypatch.setattr(sliced_layers.SlicedLayers, "SPLIT_MIN", 8)
         model = small_cnn(batchnorm=True)
         model.compile(optimizer="adam", loss="cross_entropy")
         model.fit(x, y, batch_size=16, epochs=2, verbose=0)

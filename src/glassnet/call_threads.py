@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from . import parallel
+from . import parallel, sliced_layers
 
 
 class Sliced:
@@ -19,15 +19,15 @@ class Sliced:
 
     def __init__(self, team: parallel.Team):
         self.team = team
-        self._copies: dict[tuple[int, int], parallel.SlicedLayers] = {}
+        self._copies: dict[tuple[int, int], sliced_layers.SlicedLayers] = {}
 
-    def get(self, layers: list) -> "parallel.SlicedLayers | None":
+    def get(self, layers: list) -> "sliced_layers.SlicedLayers | None":
         """``layers`` split across the team's threads (None with one thread)."""
         if self.team.size < 2:
             return None
         key = (id(layers[0]), len(layers))
         if key not in self._copies:
-            self._copies[key] = parallel.SlicedLayers(layers, self.team)
+            self._copies[key] = sliced_layers.SlicedLayers(layers, self.team)
         return self._copies[key]
 
     def forward(self, layers: list, xb: np.ndarray) -> np.ndarray:

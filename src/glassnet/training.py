@@ -220,7 +220,7 @@ class Trainer:
             if isinstance(source, ArraySource):
                 result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
             # With several threads, as many whole batches as threads run side by side (see
-            # parallel.SlicedLayers.forward_each); their hooks run before and after the group.
+            # sliced_layers.SlicedLayers.forward_each); their hooks run before and after the group.
             together = sliced.batches_at_once(batch_size) if result is not None else 1
             for group in groups_of(together, enumerate(source.batches())):
                 for step, _ in group:
