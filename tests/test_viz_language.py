@@ -25,13 +25,14 @@ from glassnet.viz import _figure, commands
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 NAMES = {"Conv2D", "MaxPool2D", "AvgPool2D", "ReLU", "Dense", "Flatten", "Softmax", "Sobel", "One", "Hot",
-         "tiny", "table", "boston", "run", "conv", "dense", "max", "pool", "flatten", "relu", "lenet5", "epoch"}
-"""Latin words a Chinese figure may keep: layer and dataset names (as the code names them), the course's 'One-Hot'
-and 'epoch' (written beside 训练周期, as the course does)."""
+         "tiny", "table", "boston", "run", "conv", "dense", "max", "pool", "flatten", "relu", "lenet5", "epoch",
+         "mlp", "MLP", "CNN", "Adam"}
+"""Latin words a Chinese figure may keep: layer, model, optimizer and dataset names (as the code names them), the
+course's 'One-Hot', 'MLP' and 'CNN', and 'epoch' (written beside 训练周期, as the course does)."""
 
 KINDS = ["samples", "numbers", "kernels", "feature-maps", "playground", "conv-relu-pool", "curves", "confusion",
          "per-class", "predictions", "probabilities", "regression", "regression-all", "architecture", "one-hot",
-         "gradient-descent"]
+         "gradient-descent", "what-the-computer-sees", "shift"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -95,6 +96,8 @@ def argv_of(kind: str, files: dict[str, Path]) -> list[str]:
         "architecture": ["architecture", "lenet5"],
         "one-hot": ["one-hot"],
         "gradient-descent": ["gradient-descent"],
+        "what-the-computer-sees": ["what-the-computer-sees", *tiny, "--index", "1"],
+        "shift": ["shift", *tiny, "--epochs", "1", "--shifts", "0,1,2"],
     }[kind]
 
 
@@ -113,7 +116,7 @@ def draw_in(lang: str, kind: str, files: dict[str, Path], capsys) -> list[str]:
             fig.canvas.draw()
     finally:
         i18n.set_language(None)
-    capsys.readouterr()  # 'numbers' prints the array
+    capsys.readouterr()  # 'numbers' prints the array, 'shift' its table
     return drawn_texts(fig)
 
 

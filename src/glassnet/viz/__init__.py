@@ -38,6 +38,9 @@ _EXPORTS = {
     "plot_one_hot": "concepts",
     "plot_gradient_descent": "concepts",
     "gradient_descent_path": "concepts",
+    "plot_what_the_computer_sees": "flattening",
+    "plot_shift_experiment": "shift",
+    "shift_accuracies": "shift",
     "save_png": "_figure",
 }
 

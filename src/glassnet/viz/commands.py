@@ -13,6 +13,8 @@
     glassnet viz probabilities runs/lenet5/model.safetensors digit.png
     glassnet viz regression runs/boston/model.safetensors
     glassnet viz architecture lenet5                       # or a model file; also one-hot, gradient-descent
+    glassnet viz what-the-computer-sees --index 0          # Module 7: a digit as numbers, as a vector, moved
+    glassnet viz shift [--mlp FILE --cnn FILE]             # MLP vs CNN accuracy on digits moved 0..4 px
 
 Files given are only read. Errors are raised as ValueError / FileNotFoundError with
 a message for the user; ``glassnet.cli.main`` prints them as one line.
@@ -33,6 +35,7 @@ from ..layers.activations import softmax
 from ..metrics import confusion_matrix
 from ..i18n import tr
 from ..modelfile import load_model_file
+from .concept_kinds import add_concept_kinds
 
 DEFAULT_DATASET = "mnist"
 
@@ -139,9 +142,8 @@ def draw_samples(args: argparse.Namespace):
                                    start=start))
 
 
-def draw_numbers(args: argparse.Namespace):
-    from .samples import image_as_numbers, plot_image_as_numbers
-
+def _dataset_image(args: argparse.Namespace) -> tuple[np.ndarray, str | None]:
+    """The grey image (1, H, W) --dataset/--split/--index/--channel pick, and its class name (None without classes)."""
     ds = load_dataset(args.dataset)
     x, y = _split(ds, args.split)
     image = x[_pick(x, args.index, f"the {args.split} set")]
@@ -149,12 +151,33 @@ def draw_numbers(args: argparse.Namespace):
         raise ValueError(f"dataset {args.dataset!r} holds samples of shape {image.shape}, not images")
     if image.shape[0] != 1:
         image = image[args.channel : args.channel + 1]
-    print(image_as_numbers(image))
     names = _class_names({}, ds)
-    label = text("fig:numbers.label", name=shown_class_name(names[int(y[args.index])])) if names else ""
+    return image, shown_class_name(names[int(y[args.index])]) if names else None
+
+
+def draw_numbers(args: argparse.Namespace):
+    from .samples import image_as_numbers, plot_image_as_numbers
+
+    image, name = _dataset_image(args)
+    print(image_as_numbers(image))
+    label = text("fig:numbers.label", name=name) if name is not None else ""
     return plot_image_as_numbers(image, title=text("fig:numbers.dataset", dataset=args.dataset, split=args.split,
                                                    split_name=text(f"fig:split.{args.split}"),
                                                    index=args.index, label=label, shape=image.shape, count=image.size))
+
+
+def draw_what_the_computer_sees(args: argparse.Namespace):
+    from .flattening import plot_what_the_computer_sees
+
+    image, name = _dataset_image(args)
+    return plot_what_the_computer_sees(image, shift=(args.down, args.right),
+                                       title=text("fig:sees.title_label", label=name) if name is not None else None)
+
+
+def draw_shift(args: argparse.Namespace):
+    from .shift import draw_shift_experiment
+
+    return draw_shift_experiment(args, load_dataset(args.dataset))
 
 
 def draw_kernels(args: argparse.Namespace):
@@ -295,6 +318,8 @@ DRAWERS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "predictions": draw_predictions,
     "probabilities": draw_probabilities,
     "regression": draw_regression,
+    "what-the-computer-sees": draw_what_the_computer_sees,
+    "shift": draw_shift,
 }
 
 
@@ -401,16 +426,7 @@ def add_viz_parser(subparsers: Any) -> argparse.ArgumentParser:
     dataset_args(p, None, "train")
     p.add_argument("--feature", default="RM", help="feature on the x axis for a one-input model (default RM, rooms)")
 
-    p = kind("architecture", "a model's layers as boxes with their output shapes")
-    p.add_argument("model", metavar="MODEL_NAME_OR_FILE", help="a zoo model name (e.g. lenet5) or a model file")
-    p.add_argument("--all-layers", action="store_true", help="a box for every layer (no folding of ReLU, BN, ...)")
-    p = kind("one-hot", "class labels and their one-hot rows")
-    p.add_argument("--labels", default="5,0,4,1,9,2,1,3", help="class labels (default: MNIST's first eight)")
-    p.add_argument("--classes", type=_count, default=10, help="number of classes (default 10)")
-    p = kind("gradient-descent", "gradient descent on L(w) = w² at several learning rates")
-    p.add_argument("--rates", default="0.05,0.3,1.05", help="learning rates (default: too small, good, too large)")
-    p.add_argument("--start", type=float, default=4.0, help="starting weight (default 4)")
-    p.add_argument("--steps", type=int, default=10, help="number of steps (default 10)")
+    add_concept_kinds(kind, dataset_args, _count)  # architecture ... shift (concept_kinds.py)
 
     viz.set_defaults(func=run_viz)
     return viz

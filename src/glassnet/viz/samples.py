@@ -73,6 +73,32 @@ def image_as_numbers(image: Any, decimals: int = 2) -> str:
     return "\n".join(lines)
 
 
+def pixel_text(value: Any, decimals: int = 2) -> str:
+    """How a pixel's value is written on a figure: '0' for zero, an integer as it is, else ``decimals`` decimals."""
+    if value == 0:
+        return "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"{value:.{decimals}f}"
+
+
+def write_pixel_values(ax: Any, pixels: np.ndarray, decimals: int = 2, fontsize: float = 6.0) -> None:
+    """Draw a grey (H, W) image on ``ax`` without ticks, each pixel's value written on it (``pixel_text``).
+
+    Each number is a text with gid 'pixel:ROW,COL'; it is white on dark pixels and black on light ones.
+    """
+    h, w = pixels.shape
+    ax.imshow(pixels, cmap="gray")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    threshold = float(pixels.min()) + (float(pixels.max()) - float(pixels.min())) / 2.5
+    for r in range(h):
+        for c in range(w):
+            value = pixels[r, c]
+            ax.text(c, r, pixel_text(value, decimals), ha="center", va="center", fontsize=fontsize,
+                    color="white" if value < threshold else "black", gid=f"pixel:{r},{c}")
+
+
 def plot_image_as_numbers(
     image: Any,
     *,
@@ -89,23 +115,6 @@ def plot_image_as_numbers(
     cell = 0.42 if decimals <= 1 else 0.46
     fig = new_figure(max(4.0, cell * w), max(4.0, cell * h) + 0.4)
     ax = fig.subplots()
-    ax.imshow(pixels, cmap="gray")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    threshold = float(pixels.min()) + (float(pixels.max()) - float(pixels.min())) / 2.5
-    fontsize = 6.5 if decimals <= 1 else 6
-    for r in range(h):
-        for c in range(w):
-            value = pixels[r, c]
-            if value == 0:
-                number = "0"
-            elif np.issubdtype(pixels.dtype, np.integer):
-                number = str(int(value))
-            else:
-                number = f"{value:.{decimals}f}"
-            ax.text(
-                c, r, number, ha="center", va="center", fontsize=fontsize,
-                color="white" if value < threshold else "black",
-            )
+    write_pixel_values(ax, pixels, decimals, fontsize=6.5 if decimals <= 1 else 6)
     ax.set_title(title or text("fig:numbers.title", shape=arr.shape, count=h * w))
     return finish(fig, path)
