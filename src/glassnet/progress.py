@@ -1,4 +1,17 @@
-"""The progress bar ``fit`` shows: Keras's bar within an epoch, then one line per epoch with the metrics."""
+"""What ``fit`` prints while it trains: Keras's progress bar, or the log lines of one of the course's own programs.
+
+``ProgressBar`` is Keras's bar within an epoch, then one line per epoch with the metrics.
+``course_log(name)`` gives the lines the course's training loops printed instead
+(``glassnet train --log-format``); each format is copied from the course's documents:
+
+* ``module7``: Module 7's and Module 8's PyTorch loop, after each epoch (``Epoch: 1        Training Loss: 0.674300``).
+* ``step8``: step 8's NeuralNet, after each epoch, the epoch counted from 0 and the
+  iterations so far counted from 0 as well (its run of 20 epochs of 282 steps ends
+  ``epoch=19, total_iteration=5639``), then ``loss_train=…, accuracy_train=…`` and, with
+  validation data, ``loss_valid=…, accuracy_valid=…``.
+* ``report``: the report's PyTorch loop, ``Epoch: %d Minibatch: %5d loss: %.3f`` every 100
+  minibatches (the 1st, 101st, ...) with that minibatch's own loss, and ``Finished Training``.
+"""
 from __future__ import annotations
 
 import sys
@@ -11,7 +24,7 @@ from .callback_base import Callback
 from .i18n import tr
 from .notebook import LiveText, kernel_display
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "LOG_FORMATS", "course_log", "Module7Log", "Step8Log", "ReportLog"]
 
 
 def _format_value(value: float) -> str:
@@ -132,3 +145,95 @@ class ProgressBar(Callback):
         stream = self._out()
         stream.write(text)
         stream.flush()
+
+
+# ---------------------------------------------------------------------------------
+# The course's own log lines
+# ---------------------------------------------------------------------------------
+class _CourseLines(Callback):
+    """A callback that writes whole lines to ``stream`` (default: sys.stdout at the time of writing)."""
+
+    def __init__(self, stream: TextIO | None = None):
+        super().__init__()
+        self.stream = stream
+
+    def _line(self, text: str) -> None:
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
+
+
+class Module7Log(_CourseLines):
+    """Module 7's (and Module 8's) line after each epoch: ``Epoch: 1        Training Loss: 0.674300``.
+
+    The course printed ``'Epoch: {} \\tTraining Loss: {:.6f}'``; its documents show the tab as the
+    spaces up to the next multiple of 8, and so is it written here. The loss is the epoch's mean over its samples.
+    """
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        self._line(f"Epoch: {epoch + 1} \tTraining Loss: {float((logs or {})['loss']):.6f}".expandtabs(8))
+
+
+class Step8Log(_CourseLines):
+    """Step 8's lines after each epoch: ``epoch=E, total_iteration=T``, ``loss_train=…, accuracy_train=…``, ``loss_valid=…``.
+
+    E counts from 0 and T is the number of steps taken so far minus one (both as step 8 printed
+    them); the training loss and accuracy are the epoch's means, the validation line comes
+    with validation data. A model without an accuracy metric gets its loss alone.
+    """
+
+    def on_train_begin(self, logs=None) -> None:
+        self.iterations = int(self.params.get("initial_epoch") or 0) * int(self.params.get("steps") or 0)
+
+    def on_batch_end(self, batch, logs=None) -> None:
+        self.iterations += 1
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        logs = logs or {}
+        self._line(f"epoch={epoch}, total_iteration={self.iterations - 1}")
+        for split, prefix in (("train", ""), ("valid", "val_")):
+            if prefix + "loss" in logs:
+                words = f"loss_{split}={float(logs[prefix + 'loss']):.6f}"
+                if prefix + "accuracy" in logs:
+                    words += f", accuracy_{split}={float(logs[prefix + 'accuracy']):.6f}"
+                self._line(words)
+
+
+class ReportLog(_CourseLines):
+    """The report's ``Epoch: %d Minibatch: %5d loss: %.3f`` every ``every`` minibatches, then ``Finished Training``.
+
+    As its loop (``if i % 100 == 0``, i from 0) it prints minibatches 1, 101, 201, ... of each
+    epoch, with that minibatch's own loss (``loss.item()``). ``fit`` hands callbacks the epoch's
+    running mean; the minibatch's loss is recovered from two running means and the batch sizes.
+    """
+
+    def __init__(self, stream: TextIO | None = None, every: int = 100):
+        super().__init__(stream)
+        self.every = int(every)
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self.epoch = epoch
+        self.samples, self.mean = 0, 0.0
+
+    def on_batch_end(self, batch, logs=None) -> None:
+        logs = logs or {}
+        size, mean = int(logs.get("size") or 0), float(logs.get("loss", float("nan")))
+        loss = (mean * (self.samples + size) - self.mean * self.samples) / max(size, 1)
+        self.samples, self.mean = self.samples + size, mean
+        if batch % self.every == 0:
+            self._line("Epoch: %d Minibatch: %5d loss: %.3f" % (self.epoch + 1, batch + 1, loss))
+
+    def on_train_end(self, logs=None) -> None:
+        self._line("Finished Training")
+
+
+LOG_FORMATS = ("keras", "module7", "step8", "report")
+"""``glassnet train --log-format``: Keras's progress bar, or the lines of the course's Module 7, step 8 or report."""
+_COURSE_LOGS = {"module7": Module7Log, "step8": Step8Log, "report": ReportLog}
+
+
+def course_log(name: str, stream: TextIO | None = None) -> Callback:
+    """The callback printing the course's log lines ``name`` ('module7', 'step8', 'report'); pass it to ``fit``."""
+    if name not in _COURSE_LOGS:
+        raise ValueError(f"unknown log format {name!r}; expected one of {', '.join(_COURSE_LOGS)}")
+    return _COURSE_LOGS[name](stream)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import LANGUAGES
+from ..progress import LOG_FORMATS
 from ..version import __version__
 from ..bench import add_bench_parser
 from ..demo.commands import add_demo_parser
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use only the first N training and N/2 test samples (quick tries, tests)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--log-format", choices=LOG_FORMATS, default="keras",
+                   help="what training prints: 'keras' the progress bar; the course's own lines: 'module7' "
+                        "(Epoch: 1  Training Loss: ...), 'step8' (epoch=0, total_iteration=...; loss_train=..., "
+                        "accuracy_train=...), 'report' (Epoch: 1 Minibatch:     1 loss: ...)")
     p.add_argument("--resume", action="store_true",
                    help=f"continue the unfinished run in --out from its {CHECKPOINT_NAME} (written after every "
                         "epoch, removed when the run finishes) up to --epochs (default: the number first asked for); "

@@ -24,6 +24,7 @@ from ..data.images import convert_channels
 from ..fileio import write_atomic
 from ..i18n import tr
 from ..io import load_model
+from ..progress import course_log
 from .checkpoint import (CHECKPOINT_NAME, RunCheckpoint, checkpoint_run, epochs_text, resume_settings,
                          save_with_metadata)
 from .common import (EXIT_OK, CLIError, class_names_of, load_dataset, model_spec, note, one_line, say,
@@ -256,7 +257,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         + (tr("cli:training.resuming", done=epochs_text(done)) if resumed is not None else ""))
     resume_command = f"glassnet train {args.model} --out {shlex.quote(str(out))} --resume"
     try:
-        verbose = 0 if args.quiet else 1
+        log_format = getattr(args, "log_format", "keras")
+        verbose = 0 if args.quiet or log_format != "keras" else 1
+        if log_format != "keras" and not args.quiet:
+            callbacks.append(course_log(log_format))  # the course's own lines instead of the bar
         if done < epochs:
             fit = dict(epochs=epochs, verbose=verbose, callbacks=callbacks, initial_epoch=done)
             if augmented:
