@@ -5,19 +5,26 @@
 Trains a small CNN on part of MNIST for a few epochs (about a minute on two CPU
 cores), then draws the convolution playground, conv -> ReLU -> max-pool, the
 training curves, the confusion matrix, the first layer's kernels, the feature
-maps of one digit and a grid of test predictions. Seeded: the same every run.
-The PNGs are re-saved with a 256-colour palette to keep the repository small.
+maps of one digit and a grid of test predictions. Then the lessons' concept figures,
+each drawn by its own command (``glassnet viz KIND``, ``glassnet train``), so the README
+shows what the command draws: LeNet-5's architecture, gradient descent, one-hot labels,
+Module 7's "what the computer sees" and the shift experiment (it trains the zoo's mlp and
+lenet5 for 2 epochs each, about half a minute), and the Boston lesson's price against
+rooms. Seeded: the same every run. The PNGs are re-saved with a 256-colour palette to
+keep the repository small.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 import glassnet
-from glassnet import data, viz
+from glassnet import cli, data, viz
 from glassnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from glassnet.metrics import confusion_matrix
 
@@ -80,7 +87,24 @@ def main() -> None:
     viz.plot_predictions(x_test[shown], y_test[shown], y_pred[shown], mnist.class_names,
                          path=out / "predictions.png")
 
-    for png in sorted(out.glob("*.png")):
+    concepts = {
+        "architecture.png": ["viz", "architecture", "lenet5"],
+        "gradient_descent.png": ["viz", "gradient-descent"],
+        "one_hot.png": ["viz", "one-hot"],
+        "what_the_computer_sees.png": ["viz", "what-the-computer-sees"],
+        "shift.png": ["viz", "shift"],
+    }
+    for name, argv in concepts.items():
+        if cli.main(["--lang", "en", *argv, "--out", str(out / name)]) != 0:
+            raise SystemExit(f"glassnet {' '.join(argv)} failed")
+    with tempfile.TemporaryDirectory() as run:  # the Boston lesson, as 'glassnet train linear_regression' draws it
+        if cli.main(["--lang", "en", "train", "linear_regression", "--out", run, "--quiet"]) != 0:
+            raise SystemExit("glassnet train linear_regression failed")
+        shutil.copyfile(Path(run) / "regression_training.png", out / "boston_rooms.png")
+
+    drawn = ["playground.png", "conv_relu_pool.png", "curves.png", "confusion_matrix.png", "kernels.png",
+             "feature_maps.png", "predictions.png", *concepts, "boston_rooms.png"]
+    for png in (out / name for name in drawn):  # only this script's figures (demo.png and lesson-*.png are others')
         shrink(png)
         size = png.stat().st_size
         print(f"{png}: {size / 1000:.0f} kB")
