@@ -37,7 +37,7 @@ FLOORS: list[tuple[str, list[str]]] = [
     ("model", ["model", "architecture", "seeding", "training", "training_checks", "batch_sources", "parallel", "sliced_layers", "call_threads",
                "callbacks", "callback_base", "progress", "notebook", "lr_schedules", "io", "modelfile",
                "interop"]),
-    ("zoo", ["zoo"]),                                            # the course's networks
+    ("zoo", ["zoo", "keras"]),                                   # the course's networks; Keras's names over the model
     ("top", ["viz", "cli", "demo", "bench", "sweep", "__main__", ""]),    # figures, the command, the web page
 ]
 
