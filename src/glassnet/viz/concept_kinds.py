@@ -38,7 +38,8 @@ def add_concept_kinds(kind: Kind, dataset_args: Callable[..., None], count: Call
                                                        "here on unmoved images)")
     p.add_argument("--cnn", metavar="MODEL_FILE", help="the convolutional model (default: the zoo's lenet5, trained "
                                                        "here on unmoved images)")
-    p.add_argument("--dataset", metavar="NAME", default="mnist", help="dataset (default mnist)")
+    p.add_argument("--dataset", metavar="NAME", default="mnist",
+                   help="dataset name (see 'glassnet datasets'); default mnist")
     p.add_argument("--epochs", type=count, default=2, help="epochs of each model trained here (default 2)")
     p.add_argument("--shifts", default="0,1,2,3,4", help="pixels to move the test digits by (default 0,1,2,3,4)")
     p.add_argument("--limit", type=count, default=None, help="use only the first LIMIT training and test samples")

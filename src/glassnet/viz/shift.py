@@ -24,12 +24,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import zoo
-from ..backend import DTYPE
 from ..data.augment import translate
 from ..data.images import fit_to_input
 from ..i18n import tr
 from ..modelfile import load_model_file
 from ._figure import as_image, finish, new_figure, show_image, text
+from .training import predicted_classes
 
 DIRECTIONS: dict[str, tuple[int, int]] = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
 """Each direction a digit is moved in, as (rows down, columns right) per pixel."""
@@ -49,12 +49,6 @@ def move(x: Any, pixels: int, direction: str) -> np.ndarray:
     dy, dx = DIRECTIONS[direction]
     n = x.shape[0]
     return translate(x, np.full(n, dy * int(pixels)), np.full(n, dx * int(pixels)))
-
-
-def accuracy_of(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
-    """The fraction of ``x`` (N, ...) that ``model`` classifies as ``y`` (N,)."""
-    predicted = np.asarray(model.predict(x.astype(DTYPE, copy=False), batch_size=batch_size)).argmax(axis=1)
-    return float(np.mean(predicted == np.asarray(y)))
 
 
 def shift_accuracies(
@@ -78,10 +72,10 @@ def shift_accuracies(
     result = np.empty((len(shifts), len(directions)))
     for i, pixels in enumerate(shifts):
         if int(pixels) == 0:
-            result[i] = accuracy_of(model, x, y, batch_size)
+            result[i] = np.mean(predicted_classes(model, x, batch_size) == y)
             continue
         for j, direction in enumerate(directions):
-            result[i, j] = accuracy_of(model, move(x, int(pixels), direction), y, batch_size)
+            result[i, j] = np.mean(predicted_classes(model, move(x, int(pixels), direction), batch_size) == y)
     return result
 
 
