@@ -1,7 +1,8 @@
-"""Conv2D against torch.nn.Conv2d holding the same weights, for all three implementations.
+"""Conv2D against torch.nn.Conv2d holding the same weights, for all four implementations.
 
 Each random configuration (batch, channels, odd and non-square sizes, kernels 1..7,
-strides 1..3, paddings 0..3) runs the loops reference, numba and im2col: forward output
+strides 1..3, paddings 0..3, dilations 1..3 in a third of them) runs the loops reference,
+numba, im2col_numpy and im2col: forward output
 and every gradient (x, W, b) must match PyTorch (relative error <= 1e-4 in float32) and
 match each other. The PyTorch reference computes in float64 from the very same float32
 numbers, so it is the exact answer our float32 result is measured against.
@@ -34,11 +35,14 @@ def _random_config(seed: int) -> dict:
     KH, KW = (int(k) for k in rng.integers(1, 8, size=2))
     SH, SW = (int(s) for s in rng.integers(1, 4, size=2))
     PH, PW = (int(p) for p in rng.integers(0, 4, size=2))
-    H = max(KH - 2 * PH, 1) + int(rng.integers(0, 7))
-    W = max(KW - 2 * PW, 1) + int(rng.integers(0, 7))
+    DH, DW = (int(d) for d in rng.integers(1, 4, size=2)) if seed % 3 == 2 else (1, 1)
+    if seed % 3 == 2:  # dilated: kernels up to 4 (spans up to 10), so the loops stay quick
+        KH, KW = (min(k, 4) for k in (KH, KW))
+    H = max(DH * (KH - 1) + 1 - 2 * PH, 1) + int(rng.integers(0, 7))
+    W = max(DW * (KW - 1) + 1 - 2 * PW, 1) + int(rng.integers(0, 7))
     return dict(
         N=int(rng.integers(1, 4)), C=int(rng.integers(1, 5)), OC=int(rng.integers(1, 5)),
-        H=H, W=W, kernel=(KH, KW), stride=(SH, SW), padding=(PH, PW),
+        H=H, W=W, kernel=(KH, KW), stride=(SH, SW), padding=(PH, PW), dilation=(DH, DW),
     )
 
 
@@ -51,21 +55,27 @@ SPECIAL_CONFIGS = [
     dict(N=2, C=2, OC=3, H=7, W=6, kernel=(7, 6), stride=(1, 1), padding=(0, 0)),
     dict(N=2, C=2, OC=2, H=9, W=10, kernel=(2, 2), stride=(3, 3), padding=(0, 0)),
     dict(N=3, C=1, OC=1, H=1, W=1, kernel=(3, 3), stride=(2, 2), padding=(1, 1)),
+    # dilated: ezyang's visualiser's default (3x3, dilation 2), different per axis, a window of
+    # padding only at the corners, and a dilated kernel exactly as large as the padded image
+    dict(N=2, C=2, OC=3, H=7, W=7, kernel=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(2, 2)),
+    dict(N=2, C=3, OC=2, H=9, W=8, kernel=(2, 3), stride=(2, 1), padding=(1, 2), dilation=(3, 2)),
+    dict(N=1, C=1, OC=2, H=2, W=3, kernel=(2, 2), stride=(1, 2), padding=(3, 3), dilation=(4, 5)),
+    dict(N=2, C=1, OC=1, H=5, W=4, kernel=(3, 2), stride=(3, 3), padding=(1, 1), dilation=(3, 5)),
 ]
 CONFIGS = SPECIAL_CONFIGS + [_random_config(i) for i in range(N_RANDOM_CONFIGS)]
 
 
 def _name(config: dict) -> str:
-    return "N{N}-C{C}-OC{OC}-{H}x{W}-k{kernel[0]}x{kernel[1]}-s{stride[0]}x{stride[1]}-p{padding[0]}x{padding[1]}".format(
-        **config
-    )
+    name = "N{N}-C{C}-OC{OC}-{H}x{W}-k{kernel[0]}x{kernel[1]}-s{stride[0]}x{stride[1]}-p{padding[0]}x{padding[1]}"
+    dilation = config.get("dilation", (1, 1))
+    return name.format(**config) + ("" if dilation == (1, 1) else f"-d{dilation[0]}x{dilation[1]}")
 
 
 def _torch_conv(layer: Conv2D, padding=None) -> torch.nn.Conv2d:
     """A float64 torch.nn.Conv2d holding exactly the (built) layer's weights; ``padding`` overrides the layer's."""
     W = layer.params["W"]
     module = torch.nn.Conv2d(
-        W.shape[1], W.shape[0], W.shape[2:], stride=layer.stride,
+        W.shape[1], W.shape[0], W.shape[2:], stride=layer.stride, dilation=layer.dilation,
         padding=layer.padding if padding is None else padding, bias=layer.use_bias, dtype=torch.float64,
     )
     with torch.no_grad():
@@ -99,12 +109,14 @@ def _our_results(layer: Conv2D, x: np.ndarray, dy: np.ndarray):
 def test_all_three_implementations_match_torch_and_each_other(config):
     rng = np.random.default_rng(zlib.crc32(_name(config).encode()))
     c = config
-    layer = Conv2D(c["OC"], c["kernel"], c["stride"], c["padding"])
+    D = c.get("dilation", (1, 1))
+    layer = Conv2D(c["OC"], c["kernel"], c["stride"], c["padding"], dilation=D)
     x = rng.standard_normal((c["N"], c["C"], c["H"], c["W"])).astype(np.float32)
     layer.build(x.shape[1:], rng=rng)
     layer.params["b"] = rng.standard_normal(c["OC"]).astype(np.float32)
-    OH = (c["H"] + 2 * c["padding"][0] - c["kernel"][0]) // c["stride"][0] + 1
-    OW = (c["W"] + 2 * c["padding"][1] - c["kernel"][1]) // c["stride"][1] + 1
+    # The course's formula: OH = (H + 2P - D·(KH-1) - 1) // S + 1
+    OH = (c["H"] + 2 * c["padding"][0] - D[0] * (c["kernel"][0] - 1) - 1) // c["stride"][0] + 1
+    OW = (c["W"] + 2 * c["padding"][1] - D[1] * (c["kernel"][1] - 1) - 1) // c["stride"][1] + 1
     assert layer.output_shape == (c["OC"], OH, OW)
     dy = rng.standard_normal((c["N"], c["OC"], OH, OW)).astype(np.float32)
 
@@ -126,11 +138,12 @@ def test_all_three_implementations_match_torch_and_each_other(config):
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("dilation", [(1, 1), (2, 3)])
 @pytest.mark.parametrize("kernel", [(3, 3), (2, 2), (4, 3), (1, 5)])
 @pytest.mark.parametrize("impl", IMPLS)
-def test_same_padding_keeps_the_size_like_torch(kernel, impl, rng):
+def test_same_padding_keeps_the_size_like_torch(kernel, impl, dilation, rng):
     x = rng.standard_normal((2, 3, 7, 8)).astype(np.float32)
-    layer = Conv2D(2, kernel, padding="same", impl=impl)
+    layer = Conv2D(2, kernel, padding="same", dilation=dilation, impl=impl)
     y = layer.forward(x)
     assert y.shape == (2, 2, 7, 8)
     module = _torch_conv(layer)  # torch's padding='same' (stride 1 only)
@@ -142,9 +155,10 @@ def test_same_padding_keeps_the_size_like_torch(kernel, impl, rng):
         assert_close(grads[key], grads_ref[key], what=f"dL/d{key}")
 
 
-@pytest.mark.parametrize("H, W, kernel, stride", [(7, 8, 3, 2), (9, 9, 4, 3), (5, 6, (2, 5), (2, 3)), (1, 2, 3, 2)])
-def test_same_padding_with_stride_gives_ceil_size_extra_padding_at_bottom_right(H, W, kernel, stride, rng):
-    layer = Conv2D(3, kernel, stride, padding="same")
+@pytest.mark.parametrize("H, W, kernel, stride, dilation", [(7, 8, 3, 2, 1), (9, 9, 4, 3, 1), (5, 6, (2, 5), (2, 3), 1),
+                                                           (1, 2, 3, 2, 1), (7, 8, 3, 2, 2), (9, 6, (2, 3), (3, 2), (3, 2))])
+def test_same_padding_with_stride_gives_ceil_size_extra_padding_at_bottom_right(H, W, kernel, stride, dilation, rng):
+    layer = Conv2D(3, kernel, stride, padding="same", dilation=dilation)
     x = rng.standard_normal((2, 2, H, W)).astype(np.float32)
     y = layer.forward(x)
     SH, SW = layer.stride
@@ -197,11 +211,11 @@ def test_float64_in_float64_out_and_uint8_images_become_float32(impl, rng):
 
 def test_im2col_and_col2im_are_adjoint(rng):
     """<im2col(x), c> == <x, col2im(c)>: col2im is exactly the transpose im2col's backward needs."""
-    for KH, KW, S in [(3, 3, (1, 1)), (2, 4, (2, 3)), (5, 1, (3, 1))]:
+    for KH, KW, S, D in [(3, 3, (1, 1), (1, 1)), (2, 4, (2, 3), (1, 1)), (5, 1, (3, 1), (1, 1)), (3, 2, (1, 2), (2, 3))]:
         x = rng.standard_normal((2, 3, 11, 10))
-        col = im2col(x, KH, KW, S)
+        col = im2col(x, KH, KW, S, D)
         c = rng.standard_normal(col.shape)
-        assert math.isclose(np.sum(col * c), np.sum(x * col2im(c, x.shape, KH, KW, S)), rel_tol=1e-12)
+        assert math.isclose(np.sum(col * c), np.sum(x * col2im(c, x.shape, KH, KW, S, D)), rel_tol=1e-12)
 
 
 def test_impl_can_be_switched_after_construction_and_is_validated():
@@ -233,6 +247,8 @@ def test_backward_uses_the_implementation_of_its_forward(rng):
         dict(filters=3, kernel_size=(2, 3), stride=(1, 2), padding="same", impl="numba", use_bias=False),
         dict(filters=1, kernel_size=1, padding=(0, 2), kernel_initializer="glorot_uniform", input_shape=(3, 8, 8)),
         dict(filters=2, kernel_size=3, stride=2, padding="valid", impl="loops", name="edges"),
+        dict(filters=2, kernel_size=3, padding="same", dilation=2, input_shape=(1, 9, 9)),
+        dict(filters=2, kernel_size=(3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 3), impl="numba"),
     ],
 )
 def test_get_config_round_trips_through_json(kwargs):
@@ -241,8 +257,28 @@ def test_get_config_round_trips_through_json(kwargs):
     assert config == layer.get_config()
     again = Conv2D.from_config(config)
     assert again.get_config() == config
-    for key in ("filters", "kernel_size", "stride", "padding", "impl", "kernel_initializer", "use_bias"):
+    for key in ("filters", "kernel_size", "stride", "padding", "dilation", "impl", "kernel_initializer", "use_bias"):
         assert getattr(again, key) == getattr(layer, key)
+
+
+def test_a_config_saved_before_dilation_existed_still_loads():
+    config = Conv2D(2, 3).get_config()
+    del config["dilation"]
+    assert Conv2D.from_config(config).dilation == (1, 1)
+
+
+def test_a_dilated_model_saves_and_loads_with_the_same_outputs(tmp_path, rng):
+    from glassnet import Sequential, load_model
+    from glassnet.layers import Dense, Flatten
+
+    model = Sequential([Conv2D(3, 3, padding="same", dilation=2), Conv2D(2, (2, 3), dilation=(3, 1)), Flatten(),
+                        Dense(4)], input_shape=(2, 10, 9), seed=1)
+    assert model.layers[0].output_shape == (3, 10, 9) and model.layers[1].output_shape == (2, 7, 7)
+    model.save(tmp_path / "dilated.safetensors")
+    again = load_model(tmp_path / "dilated.safetensors")
+    assert [layer.dilation for layer in again.layers[:2]] == [(2, 2), (3, 1)]
+    x = rng.standard_normal((3, 2, 10, 9)).astype(np.float32)
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
 
 
 @pytest.mark.parametrize(
@@ -251,6 +287,8 @@ def test_get_config_round_trips_through_json(kwargs):
         (dict(filters=0, kernel_size=3), "filters"),
         (dict(filters=2, kernel_size=0), "kernel_size"),
         (dict(filters=2, kernel_size=3, stride=0), "stride"),
+        (dict(filters=2, kernel_size=3, dilation=0), "dilation"),
+        (dict(filters=2, kernel_size=3, dilation=(1, 2, 3)), "dilation"),
         (dict(filters=2, kernel_size=3, padding=-1), "padding"),
         (dict(filters=2, kernel_size=3, padding="full"), "padding"),
         (dict(filters=2, kernel_size=3, kernel_initializer="nope"), "initializer"),
@@ -323,3 +361,13 @@ def test_use_implementation_switches_every_conv_and_pooling_layer_of_a_model(rng
     assert [getattr(layer, "impl", None) for layer in model.layers] == ["im2col", None, "fast", None, None]
     with pytest.raises(ValueError, match="reference"):
         use_implementation(model, "loops")
+
+
+def test_a_dilated_window_that_does_not_fit_is_explained_with_the_dilated_formula():
+    layer = Conv2D(2, 3, dilation=(3, 1), name="wide")
+    with pytest.raises(ValueError) as excinfo:
+        layer.forward(np.zeros((1, 1, 6, 6), np.float32))
+    text = str(excinfo.value)
+    assert "3×3 window dilated by (3, 1) to 7×3 does not fit" in text, text
+    assert "OH = (H + 2P - D·(KH-1) - 1) // S + 1" in text and "OH = (6 + 0 - 3·(3-1) - 1) // 1 + 1 = 0" in text, text
+    assert "H >= 7 and W >= 3" in text, text

@@ -22,14 +22,18 @@ from glassnet.ops import conv_kernels as kernels
 from glassnet.ops.conv_im2col_reference import col2im, im2col
 from glassnet.ops.shapes import crop2d, output_size, pad2d
 
-# N, C, H, W, KH, KW, stride, pads (top, bottom, left, right)
+# N, C, H, W, KH, KW, stride, pads (top, bottom, left, right), dilation
 WINDOWS = [
-    (2, 1, 28, 28, 5, 5, (1, 1), (2, 2, 2, 2)),     # LeNet conv1
-    (3, 2, 7, 9, 3, 2, (2, 3), (1, 0, 2, 1)),       # asymmetric padding, strides
-    (1, 3, 5, 5, 5, 5, (1, 1), (0, 0, 0, 0)),       # kernel as large as the image
-    (2, 2, 6, 4, 2, 3, (3, 1), (1, 1, 0, 0)),       # stride larger than the kernel
-    (1, 1, 1, 1, 3, 3, (2, 2), (1, 1, 1, 1)),       # a 1x1 image, all padding around it
-    (2, 1, 4, 6, 1, 1, (1, 2), (0, 1, 3, 0)),       # windows that see only padding
+    (2, 1, 28, 28, 5, 5, (1, 1), (2, 2, 2, 2), (1, 1)),     # LeNet conv1
+    (3, 2, 7, 9, 3, 2, (2, 3), (1, 0, 2, 1), (1, 1)),       # asymmetric padding, strides
+    (1, 3, 5, 5, 5, 5, (1, 1), (0, 0, 0, 0), (1, 1)),       # kernel as large as the image
+    (2, 2, 6, 4, 2, 3, (3, 1), (1, 1, 0, 0), (1, 1)),       # stride larger than the kernel
+    (1, 1, 1, 1, 3, 3, (2, 2), (1, 1, 1, 1), (1, 1)),       # a 1x1 image, all padding around it
+    (2, 1, 4, 6, 1, 1, (1, 2), (0, 1, 3, 0), (1, 1)),       # windows that see only padding
+    (2, 2, 9, 10, 3, 3, (1, 1), (2, 2, 2, 2), (2, 2)),      # dilated, 'same' size (the contiguous SW = 1 copy)
+    (3, 2, 8, 11, 2, 3, (2, 3), (1, 0, 3, 2), (3, 2)),      # dilated, asymmetric padding, strides
+    (1, 1, 3, 2, 2, 2, (1, 1), (3, 3, 4, 4), (5, 6)),       # dilated further than the image: padding only
+    (2, 1, 5, 7, 3, 2, (2, 1), (0, 0, 0, 0), (2, 6)),       # the dilated kernel as large as the image
 ]
 
 
@@ -38,32 +42,35 @@ def sum_tolerance(terms: int, dtype=np.float32) -> float:
     return 4 * terms * float(np.finfo(dtype).eps)
 
 
-def _shape(N, C, H, W, KH, KW, stride, pads):
-    return (output_size(H, KH, stride[0], pads[0], pads[1]), output_size(W, KW, stride[1], pads[2], pads[3]))
+def _shape(N, C, H, W, KH, KW, stride, pads, dilation):
+    return (output_size(H, KH, stride[0], pads[0], pads[1], dilation[0]),
+            output_size(W, KW, stride[1], pads[2], pads[3], dilation[1]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", WINDOWS, ids=str)
 def test_im2col_kernel_equals_numpy_im2col_of_the_padded_input(case, dtype, rng):
-    N, C, H, W, KH, KW, stride, pads = case
+    N, C, H, W, KH, KW, stride, pads, dilation = case
     OH, OW = _shape(*case)
+    assert OH > 0 and OW > 0
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     col = np.full((C * KH * KW, N * OH * OW), np.nan, dtype=dtype)
-    kernels.im2col_rows(x, KH, KW, *stride, pads[0], pads[2], OH, OW, col)
-    np.testing.assert_array_equal(col, im2col(pad2d(x, pads), KH, KW, stride))
+    kernels.im2col_rows(x, KH, KW, *stride, *dilation, pads[0], pads[2], OH, OW, col)
+    np.testing.assert_array_equal(col, im2col(pad2d(x, pads), KH, KW, stride, dilation))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", WINDOWS, ids=str)
 def test_col2im_kernel_equals_numpy_col2im_then_crop(case, dtype, rng):
-    N, C, H, W, KH, KW, stride, pads = case
+    N, C, H, W, KH, KW, stride, pads, dilation = case
     OH, OW = _shape(*case)
     col = rng.standard_normal((C * KH * KW, N * OH * OW)).astype(dtype)
     dx = np.full((N, C, H, W), np.nan, dtype=dtype)  # the kernel must overwrite every entry
-    kernels.col2im_rows(col, KH, KW, *stride, pads[0], pads[2], OH, OW, dx)
+    kernels.col2im_rows(col, KH, KW, *stride, *dilation, pads[0], pads[2], OH, OW, dx)
     padded = (N, C, H + pads[0] + pads[1], W + pads[2] + pads[3])
     # Each dx entry adds up to KH·KW column entries, in another order than the NumPy loop.
-    assert_close(dx, crop2d(col2im(col, padded, KH, KW, stride), pads), rtol=sum_tolerance(KH * KW, dtype))
+    expected = crop2d(col2im(col, padded, KH, KW, stride, dilation), pads)
+    assert_close(dx, expected, rtol=sum_tolerance(KH * KW, dtype))
 
 
 def test_axis_swaps_add_the_bias_and_sum_the_bias_gradient(rng):
@@ -151,9 +158,10 @@ NO_SGEMM = "NumPy's BLAS is not the ILP64 OpenBLAS that ops/blas.py hands to num
 _one_call = conv_fast._one_call
 
 
+@pytest.mark.parametrize("dilation", [(1, 1), (2, 3)])
 @pytest.mark.parametrize("one_call", [False, True], ids=["python-loop", "one-numba-call"])
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
-def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_bytes, rng, monkeypatch):
+def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_bytes, dilation, rng, monkeypatch):
     """The fast path builds the columns a few images at a time (in a Python loop or one kernel); any grouping gives the same result."""
     if one_call and not blas.AVAILABLE:
         pytest.skip(NO_SGEMM)
@@ -164,8 +172,8 @@ def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_byt
     W = rng.standard_normal((4, 3, 3, 2)).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
     stride, pads = (2, 1), (1, 2, 0, 1)
-    y, fast_cache = conv_fast.conv2d_forward(x, W, b, stride, pads)
-    y_ref, reference_cache = conv_im2col_reference.conv2d_forward(x, W, b, stride, pads)
+    y, fast_cache = conv_fast.conv2d_forward(x, W, b, stride, pads, dilation)
+    y_ref, reference_cache = conv_im2col_reference.conv2d_forward(x, W, b, stride, pads, dilation)
     # BLAS may group the C·KH·KW = 18 products of each output differently for other column counts.
     assert_close(y, y_ref, rtol=sum_tolerance(3 * 3 * 2 + 1), what="forward")
     grad = rng.standard_normal(y.shape).astype(np.float32)

@@ -15,7 +15,6 @@ import glassnet as gn  # noqa: E402
 from glassnet import zoo  # noqa: E402
 from glassnet.interop import (TORCH_LAYERS, from_torch_module, load_torch_state_dict,  # noqa: E402
                               save_torch_state_dict)
-from glassnet.interop.torch_module import CONV_DILATION  # noqa: E402
 
 from conftest import relative_error  # noqa: E402
 from glassnet.layers import (AvgPool2D, BatchNorm, BatchNorm1D, BatchNorm2D, Conv2D, Dense, Dropout,  # noqa: E402
@@ -162,8 +161,6 @@ def test_from_torch_module_translates_every_listed_layer():
 
 
 @pytest.mark.parametrize("module, words", [
-    pytest.param(nn.Conv2d(1, 2, 3, dilation=2), "dilation=(2, 2)",
-                 marks=pytest.mark.skipif(CONV_DILATION, reason="this Conv2D has dilation")),
     (nn.Conv2d(2, 2, 3, groups=2), "groups=2"),
     (nn.Linear(3, 2, bias=False), "bias=False"),
     (nn.MaxPool2d(2, ceil_mode=True), "ceil_mode=True"),
@@ -178,7 +175,6 @@ def test_from_torch_module_names_what_it_cannot_translate(module, words):
     assert words in str(error.value)
 
 
-@pytest.mark.skipif(not CONV_DILATION, reason="glassnet's Conv2D has no dilation argument yet")
 def test_from_torch_module_translates_a_dilated_convolution():
     torch.manual_seed(3)
     net = nn.Sequential(nn.Conv2d(2, 4, 3, padding=2, dilation=2), nn.ReLU(), nn.Conv2d(4, 3, 3, dilation=(1, 2)),

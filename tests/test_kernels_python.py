@@ -4,7 +4,7 @@ With that variable set, numba's ``njit`` returns the Python function unchanged, 
 debugger can step through the index arithmetic of ``ops/conv_kernels.py``,
 ``ops/pool_fast.py``, ``ops/conv_numba.py`` and ``ops/fused_kernels.py`` line by line; the
 ``uint64`` index casts then make NumPy uint64 scalars. Here one training step of a small
-conv + ReLU + max-pool + BatchNorm + numba-conv + avg-pool + dense model runs in a
+dilated conv + ReLU + max-pool + BatchNorm + numba-conv + avg-pool + dense model runs in a
 subprocess with the variable set and in one without, and both give the same gradients and
 the same updated weights, up to float32 rounding (sums are grouped differently).
 """
@@ -31,7 +31,7 @@ kernels = [conv_kernels.im2col_rows, conv_kernels.nchw_to_rows, pool_fast._max_f
 assert all(type(k).__name__ == "function" for k in kernels) == python_mode, "kernels compiled: " + str(not python_mode)
 
 rng = np.random.default_rng(0)
-layers = [Conv2D(4, 3, padding=1), ReLU(), MaxPool2D(2), BatchNorm2D(),
+layers = [Conv2D(4, 3, padding=(2, 1), dilation=(2, 1)), ReLU(), MaxPool2D(2), BatchNorm2D(),
           Conv2D(3, 2, impl="numba"), AvgPool2D(2, stride=1), Flatten(), Dense(5)]
 shape = (1, 8, 8)
 for layer in layers:

@@ -7,7 +7,6 @@ children and tensors (``named_children``, ``state_dict``, ``tensor.numpy()``).
 """
 from __future__ import annotations
 
-import inspect
 from typing import Any, Sequence
 
 from ..layers import (AvgPool2D, BatchNorm1D, BatchNorm2D, Conv2D, Dense, Dropout, Flatten, Layer, LeakyReLU,
@@ -20,9 +19,6 @@ __all__ = ["from_torch_module", "TORCH_LAYERS"]
 TORCH_LAYERS = ("Conv2d", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "MaxPool2d", "AvgPool2d",
                 "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten")
 """The torch.nn modules ``from_torch_module`` translates (and nn.Sequential, whose children are taken in order)."""
-
-CONV_DILATION = "dilation" in inspect.signature(Conv2D).parameters
-"""Whether this glassnet's Conv2D takes ``dilation`` (a dilated nn.Conv2d is refused without it)."""
 
 _DTYPES = {"torch.float16": "F16", "torch.float32": "F32", "torch.float64": "F64"}
 
@@ -50,15 +46,12 @@ def _convert(module: Any, where: str) -> Layer:
         raise ValueError(f"{where} is a {type(module).__module__}.{kind}, not a torch.nn layer; glassnet translates "
                          f"only torch.nn's {', '.join(TORCH_LAYERS)}")
     if kind == "Conv2d":
-        dilated = _pair(module.dilation) != (1, 1)
-        _require(module, where, f"dilation={module.dilation}", not dilated or CONV_DILATION,
-                 "glassnet's Conv2D has no dilation")
         _require(module, where, f"groups={module.groups}", module.groups == 1, "glassnet's Conv2D has no groups")
         _require(module, where, f"padding_mode={module.padding_mode!r}", module.padding_mode == "zeros",
                  "glassnet pads with zeros")
-        extra = {"dilation": list(_pair(module.dilation))} if dilated else {}
         return Conv2D(module.out_channels, list(_pair(module.kernel_size)), list(_pair(module.stride)),
-                      _padding(module, where), use_bias=module.bias is not None, **extra)
+                      _padding(module, where), dilation=list(_pair(module.dilation)),
+                      use_bias=module.bias is not None)
     if kind == "Linear":
         _require(module, where, "bias=False", module.bias is not None, "glassnet's Dense always has a bias")
         return Dense(module.out_features)

@@ -28,6 +28,10 @@ class Conv2D(WindowLayer):
     padding is odd (even kernel, or stride > 1) the extra row/column goes at the
     bottom/right, as PyTorch's padding='same' does.
 
+    dilation: int or (dh, dw), as PyTorch's: kernel entry (ki, kj) meets input pixel
+    (i·S + ki·D, j·S + kj·D), so a KH×KW kernel covers D·(KH - 1) + 1 rows and
+    OH = (H + 2P - D·(KH-1) - 1) // S + 1. 1 (the default) is the ordinary convolution.
+
     impl: "im2col" (default), "im2col_numpy", "numba" or "loops" ("fast" and "reference" are
     stored as "im2col" and "loops"); an attribute, so it can be switched any time (a
     forward/backward pair always uses the implementation of its forward pass).
@@ -43,6 +47,7 @@ class Conv2D(WindowLayer):
         stride: int | tuple[int, int] = 1,
         padding: int | str | tuple[int, int] = 0,
         *,
+        dilation: int | tuple[int, int] = 1,
         impl: str = "im2col",
         kernel_initializer: str = "he_normal",
         use_bias: bool = True,
@@ -56,6 +61,7 @@ class Conv2D(WindowLayer):
         self.kernel_size = positive_pair(kernel_size, "kernel_size")
         self.stride = positive_pair(stride, "stride")
         self.padding = padding_argument(padding)
+        self.dilation = positive_pair(dilation, "dilation")
         KH, KW = self.kernel_size
         if self.filters * KH * KW > MAX_LAYER_WEIGHTS:  # W has at least this many weights, even for one channel
             raise ValueError(
@@ -87,7 +93,7 @@ class Conv2D(WindowLayer):
         """x (N, C, H, W) -> z (N, OC, OH, OW)."""
         self.ensure_built(x)
         z, self._cache = conv_ops.conv2d_forward(
-            x, self.params["W"], self.params.get("b"), self.stride, self.pads, self.impl
+            x, self.params["W"], self.params.get("b"), self.stride, self.pads, self.impl, self.dilation
         )
         return z
 
@@ -106,6 +112,7 @@ class Conv2D(WindowLayer):
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
+            "dilation": list(self.dilation),
             "impl": self.impl,
             "kernel_initializer": self.kernel_initializer,
             "use_bias": self.use_bias,

@@ -1,6 +1,7 @@
 """WindowLayer: the base of Conv2D and the pooling layers, a KH×KW window slid over images.
 
-It gives them one output-size rule, OH = (H + 2P - KH) // S + 1, one kind of shape error
+It gives them one output-size rule, OH = (H + 2P - KH) // S + 1 (with Conv2D's dilation D:
+OH = (H + 2P - D·(KH-1) - 1) // S + 1), one kind of shape error
 (naming the layer, the shape it got, the shape it expected and that formula), one
 ``impl`` attribute, and the argument checks they share (``padding_argument``,
 ``positive_pair``).
@@ -17,7 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..backend import pair
-from ..ops.shapes import OUTPUT_SIZE_FORMULA, Pads, output_size, resolve_padding
+from ..ops.shapes import DILATED_OUTPUT_SIZE_FORMULA, OUTPUT_SIZE_FORMULA, Pads, output_size, resolve_padding, span
 from .base import Layer
 
 
@@ -56,6 +57,8 @@ class WindowLayer(Layer):
     kernel_size: tuple[int, int]
     stride: tuple[int, int]
     padding: str | tuple[int, int]
+    dilation: tuple[int, int] = (1, 1)
+    """(DH, DW): the kernel's entries DH rows and DW columns apart (Conv2D's argument; pooling keeps 1)."""
 
     @property
     def impl(self) -> str:
@@ -79,13 +82,14 @@ class WindowLayer(Layer):
 
     def resolve_pads(self, input_shape: tuple[int, ...]) -> Pads:
         """(top, bottom, left, right) zero rows/columns for a (C, H, W) sample."""
-        return resolve_padding(self.padding, self.kernel_size, self.stride, tuple(input_shape[1:3]))
+        return resolve_padding(self.padding, self.kernel_size, self.stride, tuple(input_shape[1:3]), self.dilation)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         C, H, W = input_shape
         top, bottom, left, right = self.resolve_pads(input_shape)
-        (KH, KW), (SH, SW) = self.kernel_size, self.stride
-        return (self.output_channels(C), output_size(H, KH, SH, top, bottom), output_size(W, KW, SW, left, right))
+        (KH, KW), (SH, SW), (DH, DW) = self.kernel_size, self.stride, self.dilation
+        return (self.output_channels(C), output_size(H, KH, SH, top, bottom, DH),
+                output_size(W, KW, SW, left, right, DW))
 
     @property
     def pads(self) -> Pads:
@@ -95,16 +99,23 @@ class WindowLayer(Layer):
     # -- shape errors --------------------------------------------------------------
     def _formula(self, hw: tuple[int, int] | None = None) -> str:
         """The output-size formula with this layer's numbers (and the input's, when known)."""
-        (KH, KW), (SH, SW) = self.kernel_size, self.stride
-        text = f"{OUTPUT_SIZE_FORMULA} (likewise OW from W, KW)"
+        (KH, KW), (SH, SW), (DH, DW) = self.kernel_size, self.stride, self.dilation
+        dilated = (DH, DW) != (1, 1)
+        text = f"{DILATED_OUTPUT_SIZE_FORMULA if dilated else OUTPUT_SIZE_FORMULA} (likewise OW from W, KW)"
         if isinstance(self.padding, str):
             text += f" with padding={self.padding!r}"
         if hw is None:
             padding = "" if isinstance(self.padding, str) else f", P = {self.padding}"
-            return text + f", KH×KW = {KH}×{KW}, S = ({SH}, {SW}){padding}"
-        top, bottom, left, right = resolve_padding(self.padding, self.kernel_size, self.stride, hw)
+            dilation = f", D = ({DH}, {DW})" if dilated else ""
+            return text + f", KH×KW = {KH}×{KW}, S = ({SH}, {SW}){padding}{dilation}"
+        top, bottom, left, right = resolve_padding(self.padding, self.kernel_size, self.stride, hw, self.dilation)
         H, W = hw
-        OH, OW = output_size(H, KH, SH, top, bottom), output_size(W, KW, SW, left, right)
+        OH, OW = output_size(H, KH, SH, top, bottom, DH), output_size(W, KW, SW, left, right, DW)
+        if dilated:
+            return (
+                text + f": OH = ({H} + {top + bottom} - {DH}·({KH}-1) - 1) // {SH} + 1 = {OH}, "
+                f"OW = ({W} + {left + right} - {DW}·({KW}-1) - 1) // {SW} + 1 = {OW}"
+            )
         return (
             text + f": OH = ({H} + {top + bottom} - {KH}) // {SH} + 1 = {OH}, "
             f"OW = ({W} + {left + right} - {KW}) // {SW} + 1 = {OW}"
@@ -116,7 +127,7 @@ class WindowLayer(Layer):
             return f"(N, {', '.join(map(str, self.input_shape))})"
         if isinstance(self.padding, str) and self.padding == "same":
             return "(N, C, H, W)"
-        KH, KW = self.kernel_size
+        KH, KW = span(self.kernel_size[0], self.dilation[0]), span(self.kernel_size[1], self.dilation[1])
         ph, pw = self.padding if isinstance(self.padding, tuple) else (0, 0)  # 'valid'
         return f"(N, C, H, W) with H >= {max(KH - 2 * ph, 1)} and W >= {max(KW - 2 * pw, 1)}"
 
@@ -131,7 +142,13 @@ class WindowLayer(Layer):
             return "an empty image", self._formula()
         out = self.compute_output_shape(tuple(sample_shape))
         if out[1] < 1 or out[2] < 1:
-            return f"the {self.kernel_size[0]}×{self.kernel_size[1]} window does not fit", self._formula((H, W))
+            window = f"{self.kernel_size[0]}×{self.kernel_size[1]}"
+            if self.dilation != (1, 1):
+                KH, KW = (span(k, d) for k, d in zip(self.kernel_size, self.dilation))
+                window += f" window dilated by {self.dilation} to {KH}×{KW}"
+            else:
+                window += " window"
+            return f"the {window} does not fit", self._formula((H, W))
         if self.built and tuple(sample_shape) != self.input_shape:
             return f"this layer was built for H, W = {self.input_shape[1]}, {self.input_shape[2]}", self._formula((H, W))
         return None

@@ -17,14 +17,15 @@ impl               module                       role
 ``"reference"`` and ``"fast"`` are accepted as the names pooling uses too (``ALIASES``);
 a layer stores them as ``"loops"`` and ``"im2col"``, so saved models keep one vocabulary.
 
-Every implementation has the same two functions, ``conv2d_forward(x, W, b, stride, pads)
--> (z, cache)`` and ``conv2d_backward(grad, cache, need_dx) -> (dx, dW, db)``, takes the
+Every implementation has the same two functions, ``conv2d_forward(x, W, b, stride, pads,
+dilation) -> (z, cache)`` and ``conv2d_backward(grad, cache, need_dx) -> (dx, dW, db)``, takes the
 unpadded input and does its own padding, and caches what its backward needs in its own
 small dataclass (the padded input, the columns, or the input). Only the numba modules
 import numba, and only when first used, so ``import glassnet`` stays light.
 
 Shapes: x (N, C, H, W), W (OC, C, KH, KW), b (OC,), z (N, OC, OH, OW) with
-OH = (H + 2P - KH) // S + 1 (see :mod:`.shapes`).
+OH = (H + 2P - KH) // S + 1, or OH = (H + 2P - D·(KH-1) - 1) // S + 1 with dilation D
+(kernel entry (ki, kj) meets input pixel (i·S + ki·D, j·S + kj·D), as in PyTorch; see :mod:`.shapes`).
 """
 from __future__ import annotations
 
@@ -65,13 +66,14 @@ def conv2d_forward(
     stride: tuple[int, int] = (1, 1),
     pads: Pads = (0, 0, 0, 0),
     impl: str = "im2col",
+    dilation: tuple[int, int] = (1, 1),
 ) -> tuple[np.ndarray, Any]:
     """x (N, C, H, W), W (OC, C, KH, KW), b (OC,) or None -> z (N, OC, OH, OW) and the cache for backward."""
     module = implementation(impl)
     x = np.asarray(x)
     if x.dtype != W.dtype:
         x = x.astype(W.dtype)  # e.g. uint8 pixels; the weights decide the precision
-    return module.conv2d_forward(x, W, b, stride, pads)
+    return module.conv2d_forward(x, W, b, stride, pads, (int(dilation[0]), int(dilation[1])))
 
 
 def conv2d_backward(

@@ -19,6 +19,9 @@ against the NumPy reference):
   through memory. Backward rebuilds them the same way instead of keeping them (less memory):
   the cache holds x itself.
 
+Dilation (the kernel's entries D apart) changes only the index arithmetic of the copies: each
+row of the columns starts ki·DH rows and kj·DW columns further into x, and is copied as before.
+
 The kernels are imported (and numba with them) on first use, so ``import glassnet`` stays
 light. With ``NUMBA_DISABLE_JIT=1`` in the environment they run as plain Python: set it
 to step through the index arithmetic in a debugger (slowly; same numbers up to float32
@@ -76,7 +79,8 @@ class FastCache(ConvCache):
 
 
 def conv2d_forward(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: tuple[int, int], pads: Pads
+    x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: tuple[int, int], pads: Pads,
+    dilation: tuple[int, int] = (1, 1),
 ) -> tuple[np.ndarray, FastCache]:
     """x (N, C, H, W), W (OC, C, KH, KW), b (OC,) or None -> z (N, OC, OH, OW) and the cache for backward."""
     from . import conv_kernels as kernels  # imports numba on first use
@@ -84,23 +88,23 @@ def conv2d_forward(
     x = np.ascontiguousarray(x)
     N, C, H, Wd = x.shape
     OC, _, KH, KW = W.shape
-    (SH, SW), (top, bottom, left, right) = stride, pads
-    OH, OW = output_size(H, KH, SH, top, bottom), output_size(Wd, KW, SW, left, right)
+    (SH, SW), (DH, DW), (top, bottom, left, right) = stride, dilation, pads
+    OH, OW = output_size(H, KH, SH, top, bottom, DH), output_size(Wd, KW, SW, left, right, DW)
     bias = b if b is not None else np.zeros(OC, dtype=W.dtype)
     P, CKK = OH * OW, C * KH * KW
     W2 = W.reshape(OC, CKK)
     y = np.empty((N, OC, P), dtype=W.dtype)
     groups, per = image_groups(N, CKK * P * W.itemsize, P)
-    cache = FastCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x=x)
+    cache = FastCache(W=W, stride=stride, pads=pads, has_bias=b is not None, dilation=dilation, x=x)
     if _one_call(x, W):  # the loop below, in one numba call (no GIL hand-over between groups)
         from .conv_fused import conv_forward
 
-        conv_forward(x, np.ascontiguousarray(W2), bias, KH, KW, SH, SW, top, left, OH, OW, per, y)
+        conv_forward(x, np.ascontiguousarray(W2), bias, KH, KW, SH, SW, DH, DW, top, left, OH, OW, per, y)
         return y.reshape(N, OC, OH, OW), cache
     buffer = np.empty(CKK * per * P, dtype=W.dtype)  # one group's columns, reused by every group
     for start, stop in groups:
         col = buffer[: CKK * (stop - start) * P].reshape(CKK, (stop - start) * P)
-        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, top, left, OH, OW, col)
+        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
         kernels.rows_to_nchw(W2 @ col, bias, y[start:stop])  # z = W @ col + b, written as (n, oc, i·OW + j)
     return y.reshape(N, OC, OH, OW), cache
 
@@ -111,7 +115,7 @@ def conv2d_backward(
     """grad = dL/dz (N, OC, OH, OW) -> dL/dx (N, C, H, W) or None, dL/dW (OC, C, KH, KW), dL/db (OC,) or None."""
     from . import conv_kernels as kernels
 
-    x, W, (SH, SW), (top, _, left, _) = cache.x, cache.W, cache.stride, cache.pads
+    x, W, (SH, SW), (DH, DW), (top, _, left, _) = cache.x, cache.W, cache.stride, cache.dilation, cache.pads
     N, OC, OH, OW = grad.shape
     C = x.shape[1]
     KH, KW = W.shape[2:]
@@ -125,8 +129,8 @@ def conv2d_backward(
     if _one_call(x, W):  # the loop below, in one numba call
         from .conv_fused import conv_backward
 
-        conv_backward(x, grad, np.ascontiguousarray(W2), KH, KW, SH, SW, top, left, OH, OW, per, need_dx, dWt, db,
-                      dx if need_dx else np.empty((0, *x.shape[1:]), dtype=W.dtype))
+        conv_backward(x, grad, np.ascontiguousarray(W2), KH, KW, SH, SW, DH, DW, top, left, OH, OW, per, need_dx, dWt,
+                      db, dx if need_dx else np.empty((0, *x.shape[1:]), dtype=W.dtype))
         dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
         return dx, dW, db.astype(W.dtype) if cache.has_bias else None
     col_buffer = np.empty(CKK * per * P, dtype=W.dtype)
@@ -136,11 +140,11 @@ def conv2d_backward(
         n = (stop - start) * P
         col = col_buffer[: CKK * n].reshape(CKK, n)
         rows = rows_buffer[: OC * n].reshape(OC, n)
-        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, top, left, OH, OW, col)
+        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
         kernels.nchw_to_rows(grad[start:stop], rows, db_part)  # grad as (OC, n·P), and Σ grad per filter
         db += db_part
         dWt += col @ rows.T  # dWᵀ = col @ rowsᵀ: OpenBLAS runs this orientation faster (see the reference)
         if need_dx:
-            kernels.col2im_rows(W2.T @ rows, KH, KW, SH, SW, top, left, OH, OW, dx[start:stop])
+            kernels.col2im_rows(W2.T @ rows, KH, KW, SH, SW, DH, DW, top, left, OH, OW, dx[start:stop])
     dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
     return dx, dW, db.astype(W.dtype) if cache.has_bias else None

@@ -36,7 +36,7 @@ def gemm(trans_a, trans_b, alpha, A, B, beta, C):  # pragma: no cover - compiled
 
 
 @njit(**JIT)
-def conv_forward(x, W2, bias, KH, KW, SH, SW, PT, PL, OH, OW, per, y):  # pragma: no cover - compiled
+def conv_forward(x, W2, bias, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, y):  # pragma: no cover - compiled
     """x (N, C, H, W), W2 (OC, C·KH·KW), bias (OC,) -> y (N, OC, OH·OW), ``per`` images per group."""
     N = x.shape[0]
     OC, CKK = W2.shape
@@ -48,13 +48,13 @@ def conv_forward(x, W2, bias, KH, KW, SH, SW, PT, PL, OH, OW, per, y):  # pragma
         n = (stop - start) * P
         col = col_buffer[: CKK * n].reshape((CKK, n))
         z = z_buffer[: OC * n].reshape((OC, n))
-        im2col_rows(x[start:stop], KH, KW, SH, SW, PT, PL, OH, OW, col)
+        im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, col)
         gemm(False, False, 1.0, W2, col, 0.0, z)  # z = W @ col
         rows_to_nchw(z, bias, y[start:stop])  # + b, written as (n, oc, p)
 
 
 @njit(**JIT)
-def conv_backward(x, grad, W2, KH, KW, SH, SW, PT, PL, OH, OW, per, need_dx, dWt, db, dx):  # pragma: no cover - compiled
+def conv_backward(x, grad, W2, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, need_dx, dWt, db, dx):  # pragma: no cover
     """x (N, C, H, W), grad (N, OC, OH·OW) -> dWt (C·KH·KW, OC) and db (OC,) float64 summed into, dx (N, C, H, W) if need_dx."""
     N = x.shape[0]
     OC, CKK = W2.shape
@@ -68,7 +68,7 @@ def conv_backward(x, grad, W2, KH, KW, SH, SW, PT, PL, OH, OW, per, need_dx, dWt
         n = (stop - start) * P
         col = col_buffer[: CKK * n].reshape((CKK, n))
         rows = rows_buffer[: OC * n].reshape((OC, n))
-        im2col_rows(x[start:stop], KH, KW, SH, SW, PT, PL, OH, OW, col)
+        im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, col)
         nchw_to_rows(grad[start:stop], rows, db_part)  # grad as (OC, n·P), and Σ grad per filter
         for oc in range(OC):
             db[oc] += db_part[oc]
@@ -76,4 +76,4 @@ def conv_backward(x, grad, W2, KH, KW, SH, SW, PT, PL, OH, OW, per, need_dx, dWt
         if need_dx:
             dcol = dcol_buffer[: CKK * n].reshape((CKK, n))
             gemm(True, False, 1.0, W2, rows, 0.0, dcol)  # Wᵀ @ rows
-            col2im_rows(dcol, KH, KW, SH, SW, PT, PL, OH, OW, dx[start:stop])
+            col2im_rows(dcol, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, dx[start:stop])

@@ -13,7 +13,11 @@ exist because the NumPy versions touch memory more often than needed:
 Layout (the formula every index below implements): col has one row per (c, ki, kj) and one
 column per output pixel (n, i, j), with P = OH·OW pixels per image,
 
-    col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j] = x[n, c, i·SH + ki − PT, j·SW + kj − PL]   (0 outside x)
+    col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j] = x[n, c, i·SH + ki·DH − PT, j·SW + kj·DW − PL]  (0 outside)
+
+(DH, DW: the dilation, 1 for an ordinary convolution). Along a row of col, j moves the
+input column by SW whatever DW is: dilation only shifts where each row of col starts
+(kj·DW), so the contiguous copy for SW = 1 serves every dilation.
 
 and an (N, C, H, W) array x is stored flat as x[n, c, h, w] = xf[((n·C + c)·H + h)·W + w].
 
@@ -40,18 +44,18 @@ from .jit import JIT
 
 @njit(cache=True)
 def _first_inside(kj, PL, SW, OW):  # pragma: no cover - compiled
-    """Smallest j with j·SW + kj - PL >= 0 (clipped to [0, OW])."""
+    """Smallest j with j·SW + kj - PL >= 0 (clipped to [0, OW]); ``kj`` is the column offset kj·DW."""
     return min(OW, max(0, (PL - kj + SW - 1) // SW))
 
 
 @njit(cache=True)
 def _end_inside(kj, PL, SW, OW, W, j_lo):  # pragma: no cover - compiled
-    """One past the largest j with j·SW + kj - PL < W (clipped to [j_lo, OW])."""
+    """One past the largest j with j·SW + kj - PL < W (clipped to [j_lo, OW]); ``kj`` is the column offset kj·DW."""
     return max(j_lo, min(OW, (W + PL - kj + SW - 1) // SW))
 
 
 @njit(**JIT)
-def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - compiled
+def im2col_rows(x, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, col):  # pragma: no cover - compiled
     """x (N, C, H, W) -> col (C·KH·KW, N·OH·OW), padding PT rows on top and PL columns on the left as zeros."""
     N, C, H, W = x.shape
     P = OH * OW
@@ -59,14 +63,14 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
     cf = col.ravel()
     for r in range(C * KH * KW):  # one row of col per r = (c·KH + ki)·KW + kj
         c = r // (KH * KW)
-        ki = (r // KW) % KH
-        kj = r % KW
-        j_lo = _first_inside(kj, PL, SW, OW)  # columns j < j_lo and j >= j_hi fall in the padding
-        j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
+        dh = ((r // KW) % KH) * DH  # ki·DH, kj·DW: where kernel entry (ki, kj) meets the window
+        dw = (r % KW) * DW
+        j_lo = _first_inside(dw, PL, SW, OW)  # columns j < j_lo and j >= j_hi fall in the padding
+        j_hi = _end_inside(dw, PL, SW, OW, W, j_lo)
         for n in range(N):
             for i in range(OH):
                 out = U((r * N + n) * P + i * OW)  # col[r, (n·OH + i)·OW + 0], flat (rows of N·P entries)
-                h = i * SH + ki - PT  # the input row: h = i·SH + ki − PT
+                h = i * SH + dh - PT  # the input row: h = i·SH + ki·DH − PT
                 if h < 0 or h >= H:  # a padding row
                     for j in range(OW):
                         cf[out + U(j)] = 0
@@ -77,17 +81,17 @@ def im2col_rows(x, KH, KW, SH, SW, PT, PL, OH, OW, col):  # pragma: no cover - c
                     cf[out + U(j)] = 0
                 row = ((n * C + c) * H + h) * W  # x[n, c, h, 0], flat
                 if SW == 1:  # contiguous: a plain copy LLVM vectorises
-                    src = U(row + j_lo + kj - PL)  # x[n, c, h, j_lo + kj − PL]
+                    src = U(row + j_lo + dw - PL)  # x[n, c, h, j_lo + kj·DW − PL]
                     dst = out + U(j_lo)
                     for j in range(j_hi - j_lo):
                         cf[dst + U(j)] = xf[src + U(j)]
                 else:
-                    for j in range(j_lo, j_hi):  # col[r, (n·OH + i)·OW + j] = x[n, c, h, j·SW + kj − PL]
-                        cf[out + U(j)] = xf[U(row + j * SW + kj - PL)]
+                    for j in range(j_lo, j_hi):  # col[r, (n·OH + i)·OW + j] = x[n, c, h, j·SW + kj·DW − PL]
+                        cf[out + U(j)] = xf[U(row + j * SW + dw - PL)]
 
 
 @njit(**JIT)
-def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - compiled
+def col2im_rows(col, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, dx):  # pragma: no cover - compiled
     """col (C·KH·KW, N·OH·OW) -> dx (N, C, H, W): each entry added where im2col_rows took it from (padding dropped)."""
     N, C, H, W = dx.shape
     P = OH * OW
@@ -101,23 +105,25 @@ def col2im_rows(col, KH, KW, SH, SW, PT, PL, OH, OW, dx):  # pragma: no cover - 
             for ki in range(KH):
                 for kj in range(KW):
                     r = (c * KH + ki) * KW + kj
-                    j_lo = _first_inside(kj, PL, SW, OW)
-                    j_hi = _end_inside(kj, PL, SW, OW, W, j_lo)
+                    dw = kj * DW
+                    j_lo = _first_inside(dw, PL, SW, OW)
+                    j_hi = _end_inside(dw, PL, SW, OW, W, j_lo)
                     for i in range(OH):
-                        h = i * SH + ki - PT
+                        h = i * SH + ki * DH - PT
                         if h < 0 or h >= H:  # a padding row: its gradient is dropped
                             continue
                         src = U((r * N + n) * P + i * OW)  # col[r, (n·OH + i)·OW + 0]
                         row = ((n * C + c) * H + h) * W  # dx[n, c, h, 0]
-                        # dx[n, c, i·SH + ki − PT, j·SW + kj − PL] += col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j]
+                        # dx[n, c, i·SH + ki·DH − PT, j·SW + kj·DW − PL]
+                        #     += col[(c·KH + ki)·KW + kj, (n·OH + i)·OW + j]
                         if SW == 1:
-                            dst = U(row + j_lo + kj - PL)
+                            dst = U(row + j_lo + dw - PL)
                             src += U(j_lo)
                             for j in range(j_hi - j_lo):
                                 df[dst + U(j)] += cf[src + U(j)]
                         else:
                             for j in range(j_lo, j_hi):
-                                df[U(row + j * SW + kj - PL)] += cf[src + U(j)]
+                                df[U(row + j * SW + dw - PL)] += cf[src + U(j)]
 
 
 @njit(**JIT)

@@ -22,12 +22,12 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .shapes import ConvCache, Pads, crop2d, pad2d
+from .shapes import ConvCache, Pads, crop2d, output_size, pad2d
 
 
 @njit(cache=True)
-def _forward_kernel(x_p, W, SH, SW, z):  # pragma: no cover - compiled
-    """z[n, oc, i, j] += Σ_c Σ_ki Σ_kj W[oc, c, ki, kj] · x_p[n, c, i·SH + ki, j·SW + kj]."""
+def _forward_kernel(x_p, W, SH, SW, DH, DW, z):  # pragma: no cover - compiled
+    """z[n, oc, i, j] += Σ_c Σ_ki Σ_kj W[oc, c, ki, kj] · x_p[n, c, i·SH + ki·DH, j·SW + kj·DW]."""
     N, C = x_p.shape[0], x_p.shape[1]
     OC, KH, KW = W.shape[0], W.shape[2], W.shape[3]
     OH, OW = z.shape[2], z.shape[3]
@@ -39,12 +39,12 @@ def _forward_kernel(x_p, W, SH, SW, z):  # pragma: no cover - compiled
                         w = W[oc, c, ki, kj]
                         for i in range(OH):
                             for j in range(OW):
-                                z[n, oc, i, j] += w * x_p[n, c, i * SH + ki, j * SW + kj]
+                                z[n, oc, i, j] += w * x_p[n, c, i * SH + ki * DH, j * SW + kj * DW]
 
 
 @njit(cache=True)
-def _weight_grad_kernel(x_p, grad, SH, SW, dW):  # pragma: no cover - compiled
-    """dW[oc, c, ki, kj] = Σ_n Σ_i Σ_j grad[n, oc, i, j] · x_p[n, c, i·SH + ki, j·SW + kj]  (δ_W = x ⋆ δ_in)."""
+def _weight_grad_kernel(x_p, grad, SH, SW, DH, DW, dW):  # pragma: no cover - compiled
+    """dW[oc, c, ki, kj] = Σ_n Σ_i Σ_j grad[n, oc, i, j] · x_p[n, c, i·SH + ki·DH, j·SW + kj·DW]  (δ_W = x ⋆ δ_in)."""
     N, C = x_p.shape[0], x_p.shape[1]
     OC, KH, KW = dW.shape[0], dW.shape[2], dW.shape[3]
     OH, OW = grad.shape[2], grad.shape[3]
@@ -56,13 +56,16 @@ def _weight_grad_kernel(x_p, grad, SH, SW, dW):  # pragma: no cover - compiled
                     for n in range(N):
                         for i in range(OH):
                             for j in range(OW):
-                                acc += grad[n, oc, i, j] * x_p[n, c, i * SH + ki, j * SW + kj]
+                                acc += grad[n, oc, i, j] * x_p[n, c, i * SH + ki * DH, j * SW + kj * DW]
                     dW[oc, c, ki, kj] = acc
 
 
 @njit(cache=True)
-def _input_grad_kernel(grad, W, SH, SW, dx_p):  # pragma: no cover - compiled
-    """dx_p[n, c, i·SH + ki, j·SW + kj] += W[oc, c, ki, kj] · grad[n, oc, i, j]  (δ_out = pad(δ_in) ⋆ W^rot180, scattered)."""
+def _input_grad_kernel(grad, W, SH, SW, DH, DW, dx_p):  # pragma: no cover - compiled
+    """dx_p[n, c, i·SH + ki·DH, j·SW + kj·DW] += W[oc, c, ki, kj] · grad[n, oc, i, j]  (δ_out, scattered).
+
+    (δ_out = pad(δ_in) ⋆ W^rot180 with every product added where it lands, rather than gathered.)
+    """
     N, C = dx_p.shape[0], dx_p.shape[1]
     OC, KH, KW = W.shape[0], W.shape[2], W.shape[3]
     OH, OW = grad.shape[2], grad.shape[3]
@@ -74,7 +77,7 @@ def _input_grad_kernel(grad, W, SH, SW, dx_p):  # pragma: no cover - compiled
                         w = W[oc, c, ki, kj]
                         for i in range(OH):
                             for j in range(OW):
-                                dx_p[n, c, i * SH + ki, j * SW + kj] += w * grad[n, oc, i, j]
+                                dx_p[n, c, i * SH + ki * DH, j * SW + kj * DW] += w * grad[n, oc, i, j]
 
 
 @dataclass
@@ -87,7 +90,8 @@ class NumbaLoopsCache(ConvCache):
 
 
 def conv2d_forward(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: tuple[int, int], pads: Pads
+    x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: tuple[int, int], pads: Pads,
+    dilation: tuple[int, int] = (1, 1),
 ) -> tuple[np.ndarray, NumbaLoopsCache]:
     """x (N, C, H, W), W (OC, C, KH, KW), b (OC,) or None -> z (N, OC, OH, OW) and the cache for backward."""
     x_p = np.ascontiguousarray(pad2d(x, pads))
@@ -95,11 +99,12 @@ def conv2d_forward(
     N, _, Hp, Wp = x_p.shape
     OC, _, KH, KW = W.shape
     SH, SW = int(stride[0]), int(stride[1])
-    z = np.zeros((N, OC, (Hp - KH) // SH + 1, (Wp - KW) // SW + 1), dtype=x_p.dtype)
-    _forward_kernel(x_p, W, SH, SW, z)
+    DH, DW = int(dilation[0]), int(dilation[1])
+    z = np.zeros((N, OC, output_size(Hp, KH, SH, 0, 0, DH), output_size(Wp, KW, SW, 0, 0, DW)), dtype=x_p.dtype)
+    _forward_kernel(x_p, W, SH, SW, DH, DW, z)
     if b is not None:
         z += b.reshape(1, -1, 1, 1)
-    return z, NumbaLoopsCache(W=W, stride=stride, pads=pads, has_bias=b is not None, x_p=x_p)
+    return z, NumbaLoopsCache(W=W, stride=stride, pads=pads, has_bias=b is not None, dilation=dilation, x_p=x_p)
 
 
 def conv2d_backward(
@@ -109,10 +114,11 @@ def conv2d_backward(
     grad = np.ascontiguousarray(grad)
     db = grad.sum(axis=(0, 2, 3)) if cache.has_bias else None  # δ_b = Σ δ_in
     SH, SW = int(cache.stride[0]), int(cache.stride[1])
+    DH, DW = int(cache.dilation[0]), int(cache.dilation[1])
     dW = np.zeros_like(cache.W)
-    _weight_grad_kernel(cache.x_p, grad, SH, SW, dW)
+    _weight_grad_kernel(cache.x_p, grad, SH, SW, DH, DW, dW)
     if not need_dx:
         return None, dW, db
     dx_p = np.zeros(cache.x_p.shape, dtype=grad.dtype)
-    _input_grad_kernel(grad, cache.W, SH, SW, dx_p)
+    _input_grad_kernel(grad, cache.W, SH, SW, DH, DW, dx_p)
     return crop2d(dx_p, cache.pads), dW, db

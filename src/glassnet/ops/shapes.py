@@ -5,6 +5,9 @@ layers) may import it without a cycle.
 
 Shapes: x (N, C, H, W); a KH×KW window moved by stride S gives OH = (H + 2P - KH) // S + 1
 rows (and PT + PB in place of 2P when the padding is asymmetric, e.g. 'same' with an even kernel).
+A dilated window (dilation D: D - 1 skipped rows between the kernel's rows, as in PyTorch) spans
+D·(KH - 1) + 1 rows, and then OH = (H + 2P - D·(KH - 1) - 1) // S + 1: the same formula with
+that span in place of KH.
 """
 from __future__ import annotations
 
@@ -26,14 +29,23 @@ class ConvCache:
     stride: tuple[int, int]
     pads: Pads
     has_bias: bool
+    dilation: tuple[int, int]
+    """(DH, DW): kernel entry (ki, kj) meets input row i·SH + ki·DH, column j·SW + kj·DW."""
 
 
 OUTPUT_SIZE_FORMULA = "OH = (H + 2P - KH) // S + 1"
+DILATED_OUTPUT_SIZE_FORMULA = "OH = (H + 2P - D·(KH-1) - 1) // S + 1"
+"""The course's formula for a dilated window (dilation D); with D = 1 it is OUTPUT_SIZE_FORMULA."""
 
 
-def output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int) -> int:
-    """One output side: (H + PT + PB - KH) // S + 1 (may be <= 0 when the window does not fit)."""
-    return (size + pad_before + pad_after - kernel) // stride + 1
+def span(kernel: int, dilation: int = 1) -> int:
+    """Input rows (or columns) one window covers: D·(KH - 1) + 1, which is KH when D = 1."""
+    return dilation * (kernel - 1) + 1
+
+
+def output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int, dilation: int = 1) -> int:
+    """One output side: (H + PT + PB - D·(KH - 1) - 1) // S + 1 (may be <= 0 when the window does not fit)."""
+    return (size + pad_before + pad_after - span(kernel, dilation)) // stride + 1
 
 
 def resolve_padding(
@@ -41,13 +53,14 @@ def resolve_padding(
     kernel: tuple[int, int],
     stride: tuple[int, int],
     size: tuple[int, int],
+    dilation: tuple[int, int] = (1, 1),
 ) -> Pads:
     """Turn int / (ph, pw) / 'valid' / 'same' into explicit (top, bottom, left, right) pads.
 
     'same' follows TensorFlow (and PyTorch's padding='same' for stride 1): the output has
-    ceil(H / S) rows, so exactly H rows for stride 1 with any kernel. The total padding
-    (OH - 1)·S + KH - H is split with the odd row, if any, at the bottom (right), which is
-    what an even kernel or a stride > 1 needs.
+    ceil(H / S) rows, so exactly H rows for stride 1 with any kernel and dilation. The total
+    padding (OH - 1)·S + D·(KH - 1) + 1 - H is split with the odd row, if any, at the bottom
+    (right), which is what an even kernel or a stride > 1 needs.
     """
     if isinstance(padding, str):
         mode = padding.lower()
@@ -55,8 +68,8 @@ def resolve_padding(
             return (0, 0, 0, 0)
         if mode == "same":
             pads: list[int] = []
-            for n, k, s in zip(size, kernel, stride):
-                total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+            for n, k, s, d in zip(size, kernel, stride, dilation):
+                total = max((math.ceil(n / s) - 1) * s + span(k, d) - n, 0)
                 pads += [total // 2, total - total // 2]
             return (pads[0], pads[1], pads[2], pads[3])
         raise ValueError(f"padding must be an int, a pair (ph, pw), 'valid' or 'same'; got {padding!r}")
