@@ -198,3 +198,21 @@ def test_the_wheel_installs_and_runs_in_a_fresh_venv(wheel, tmp_path):
     assert not module_file.is_relative_to(ROOT)
     assert version == glassnet.__version__
     assert classes == "10"  # the shipped LeNet-5 and its samples load from the installed package
+
+
+def test_lint_and_type_checks_are_configured_and_run_by_ci():
+    """ruff and mypy: configured in pyproject.toml, installed by the test extra, run on src/ by .ci/run after the tests."""
+    project = _pyproject()
+    assert project["tool"]["ruff"]["lint"]["select"] and project["tool"]["mypy"]["files"] == ["src/glassnet"]
+    test_extra = {_requirement_name(r) for r in project["project"]["optional-dependencies"]["test"]}
+    assert {"ruff", "mypy"} <= test_extra
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    readme_command = 'pip install -e ".[test]" && python -m pytest'
+    assert readme_command in (ROOT / "README.md").read_text(encoding="utf-8") and readme_command in ci
+    after = ci[ci.index(readme_command) + 1:]
+    assert "ruff check src" in after and "mypy src" in after
+    # a targeted ignore names its error code (mypy's warn_unused_ignores then keeps it honest)
+    bare = [f"{p.relative_to(ROOT)}:{n}" for p in sorted(SRC.rglob("*.py"))
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"#\s*type:\s*ignore(?!\[)", line)]
+    assert not bare, f"'# type: ignore' without an error code: {bare}"

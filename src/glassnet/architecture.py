@@ -46,10 +46,11 @@ def dry_run(layers: Sequence[Layer], shape: tuple[int, ...], weights: int = 0) -
     """
     for layer in layers:
         if layer.built:
-            if tuple(layer.input_shape) != tuple(shape):
+            if layer.input_shape != tuple(shape):
                 raise ValueError(f"{layer.describe()} was already built for input {layer.input_shape}; "
                                  f"here it receives {tuple(shape)}")
             weights += weight_count(layer)
+            assert layer.output_shape is not None  # a built layer knows it
             shape = layer.output_shape
             continue
         layer.check_sample_shape(tuple(shape))

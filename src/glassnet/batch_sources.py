@@ -143,7 +143,7 @@ def _class_weight(model: Any, class_weight: Any, who: str) -> dict[int, float] |
 
 
 def split_validation(model: Any, x: Any, y: Any, validation_split: float, batch_size: int,
-                     sample_weight: Any = None) -> tuple[np.ndarray, np.ndarray, Any, ArraySource]:
+                     sample_weight: Any = None) -> tuple[np.ndarray, np.ndarray | None, Any, ArraySource | LoaderSource]:
     """(x_train, y_train, w_train, validation source): as Keras, the LAST fraction of x (N, ...), y (N, ...), before shuffling.
 
     ``sample_weight`` (N,) is split the same way (w_train is None without it), so val_loss is weighted too.

@@ -46,9 +46,10 @@ class Sliced:
 
     def forward_batches(self, layers: list, batches: list[np.ndarray]) -> list[np.ndarray]:
         """Inference outputs of whole batches [(N_k, ...)], side by side when there are several (predict, evaluate)."""
-        if len(batches) > 1:
-            return self.get(layers).forward_each(batches)
-        return [self.forward(layers, batches[0])]
+        sliced = self.get(layers) if len(batches) > 1 else None
+        if sliced is not None:
+            return sliced.forward_each(batches)
+        return [self.forward(layers, xb) for xb in batches]
 
 
 WHOLE_BATCHES_UP_TO = 512

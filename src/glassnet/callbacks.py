@@ -91,7 +91,7 @@ class EarlyStopping(Monitor):
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         value = (logs or {}).get(self.monitor)
-        if self._improved(value):
+        if value is not None and self._improved(value):
             self.best, self.best_epoch, self.wait = float(value), epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -106,7 +106,7 @@ class EarlyStopping(Monitor):
     def on_train_end(self, logs=None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
-                print(f"Restoring the weights of epoch {self.best_epoch + 1} ({self.monitor} = {self.best:.4f})")
+                print(f"Restoring the weights of epoch {(self.best_epoch or 0) + 1} ({self.monitor} = {self.best:.4f})")
             self.model.set_weights(self.best_weights)
 
 
@@ -195,6 +195,7 @@ class TerminateOnNaN(Callback):
 
     def on_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
+        problem: str | None
         if loss is not None and not math.isfinite(loss):
             problem = f"invalid loss ({loss})"
         else:  # a finite loss can still give an update that overflows
@@ -203,6 +204,7 @@ class TerminateOnNaN(Callback):
                 self._keep()
                 self._good_step = (self.epoch, batch)
                 return
+        assert self._good is not None  # kept in on_train_begin or on the first batch
         weights, optimizer_state = self._good
         self.model.set_weights(weights)
         self.model.optimizer.load_state_dict(optimizer_state)

@@ -85,7 +85,8 @@ def remove_stale_temporaries(path: str | os.PathLike[str], suffix: str = ".tmp")
     """Delete temporary files of ``path`` (by ``atomic_path``) whose writer is gone; return what was deleted."""
     path = Path(path)
     pattern = _temporary_pattern(path, suffix)
-    host, now, removed = _host_tag(), time.time(), []
+    host, now = _host_tag(), time.time()
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(path.parent))
     except OSError:
@@ -190,7 +191,7 @@ def check_regular_file(path: str | os.PathLike[str], what: str, expected: str, m
 
 def _files_in(folder: Path, limit: int = 3, scan: int = 1000) -> str:
     """'; it holds a.safetensors, b.safetensors' for the first few such files among ``scan`` entries, or ''."""
-    found = []
+    found: list[str] = []
     try:
         with os.scandir(folder) as entries:
             for index, entry in enumerate(entries):

@@ -93,7 +93,7 @@ def _checksum(tensors: dict[str, np.ndarray]) -> str:
     for name in sorted(tensors):
         array = np.ascontiguousarray(tensors[name])
         digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(array.tobytes() if array.ndim == 0 else memoryview(array).cast("B"))
+        digest.update(array.tobytes() if array.ndim == 0 else array.data.cast("B"))
     return digest.hexdigest()
 
 

@@ -207,6 +207,7 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray,
         loss = -float(picked.sum(dtype=np.float64) if w is None else picked @ w.astype(np.float64))
         grad[rows, index] -= 1
     else:
+        assert target is not None  # one of the two is given
         target = target.astype(z.dtype, copy=False)
         loss = -float(np.vdot(target, logp) if w is None else (target * logp).sum(axis=1) @ w.astype(np.float64))
         grad -= target
@@ -253,6 +254,7 @@ class CrossEntropy(Loss):
             loss = -float(logs.sum(dtype=np.float64) if w is None else logs @ w.astype(np.float64))
             grad[rows, index] = -scale / p[rows, index]
         else:
+            assert target is not None  # one of the two is given
             target = target.astype(p.dtype, copy=False)
             logp = np.log(p)
             loss = -float(np.vdot(target, logp) if w is None else (target * logp).sum(axis=1) @ w.astype(np.float64))

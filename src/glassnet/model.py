@@ -87,21 +87,23 @@ class Sequential(Trainer):
                 raise ValueError(f"{layer.describe()} is already in this model; "
                                  "create a new layer instead of reusing it")
             in_model.add(id(layer))
-        if not self.layers and layers and layers[0].input_shape is not None:
-            first = layers[0]
-            if self._input_shape is not None and tuple(first.input_shape) != self._input_shape:
+        first_shape = layers[0].input_shape if layers else None
+        if not self.layers and first_shape is not None:
+            if self._input_shape is not None and tuple(first_shape) != self._input_shape:
                 raise ValueError(
-                    f"{first.describe()} was given input_shape={tuple(first.input_shape)} but the model "
+                    f"{layers[0].describe()} was given input_shape={tuple(first_shape)} but the model "
                     f"input_shape={self._input_shape}; give the input shape once"
                 )
-            self._input_shape = tuple(int(d) for d in first.input_shape)
+            self._input_shape = tuple(int(d) for d in first_shape)
         if self._input_shape is not None:
             shape = self.layers[-1].output_shape if self.layers else self._input_shape
+            assert shape is not None  # the layers already in the model are built
             dry_run(layers, shape, sum(weight_count(layer) for layer in self.layers))
             for layer in layers:
                 self._build_layer(len(self.layers), layer, shape)
                 self.layers.append(layer)
                 shape = layer.output_shape
+                assert shape is not None  # it was just built
         else:
             self.layers.extend(layers)
         self._set_gradient_flags()
@@ -109,6 +111,8 @@ class Sequential(Trainer):
     def build(self, input_shape: Sequence[int]) -> None:
         """Build every layer for per-sample ``input_shape`` (C, H, W) or (features,)."""
         shape = shape_tuple(input_shape, "input_shape")
+        if shape is None:
+            raise ValueError(f"model {self.name!r}: build needs an input shape, e.g. (1, 28, 28)")
         if self.built:
             if shape != self._input_shape:
                 raise ValueError(f"model {self.name!r} is built for input {self._input_shape}; got {shape}")
@@ -118,6 +122,7 @@ class Sequential(Trainer):
         for index, layer in enumerate(self.layers):
             self._build_layer(index, layer, shape)
             shape = layer.output_shape
+            assert shape is not None  # it was just built
         self._set_gradient_flags()
 
     @property
@@ -133,7 +138,7 @@ class Sequential(Trainer):
 
     def _build_layer(self, index: int, layer: Layer, shape: tuple[int, ...]) -> None:
         if layer.built:
-            if tuple(layer.input_shape) != tuple(shape):
+            if layer.input_shape != tuple(shape):
                 raise ValueError(
                     f"{layer.describe()} was already built for input {layer.input_shape}; at position {index} "
                     f"of model {self.name!r} it receives {tuple(shape)}"
@@ -185,9 +190,11 @@ class Sequential(Trainer):
         The pass stops at the first layer with parameters (``backward_start``), which
         computes no dL/dx: below it nothing is trainable, so None is returned.
         """
+        out: np.ndarray | None = grad
         for layer in reversed(self.layers[self.backward_start:]):
-            grad = layer.backward(grad)
-        return grad
+            assert out is not None  # only the first trainable layer returns None, and it runs last
+            out = layer.backward(out)
+        return out
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         """Every layer's output for a batch x (N, *input_shape), in inference mode: one array per layer."""
@@ -227,7 +234,7 @@ class Sequential(Trainer):
         """Every trainable array by stable name "<layer index>.<key>" (the optimizer's keys)."""
         return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.params.items()}
 
-    def named_grads(self) -> dict[str, np.ndarray]:
+    def named_grads(self) -> dict[str, np.ndarray | None]:
         """The gradients of the last backward pass, same keys as ``named_params``."""
         return {f"{i}.{key}": layer.grads.get(key) for i, layer in enumerate(self.layers) for key in layer.params}
 
@@ -270,7 +277,7 @@ class Sequential(Trainer):
 
     def summary_text(self) -> str:
         """The table ``summary`` prints, as a string."""
-        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)),
+        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *(layer.output_shape or ()))),
                  f"{layer.count_params():,}") for layer in self.layers]
         w1 = max([29, *(len(r[0]) + 2 for r in rows)])
         w2 = max([26, *(len(r[1]) + 2 for r in rows)])
@@ -291,7 +298,7 @@ class Sequential(Trainer):
             return None
         from .notebook import summary_html
 
-        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), layer.count_params())
+        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *(layer.output_shape or ()))), layer.count_params())
                 for layer in self.layers]
         non_trainable = sum(int(b.size) for layer in self.layers for b in layer.buffers.values())
         return summary_html(self.name, rows, self.count_params(), non_trainable)

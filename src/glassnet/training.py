@@ -17,14 +17,13 @@ order from ``callbacks.fit_callbacks``, and the threads from ``parallel``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
-from . import parallel
 from .call_threads import Sliced, call_threads, groups_of
 from .backend import DTYPE
 from .batch_sources import (ArraySource, LoaderSource, is_loader, make_source, prepare_arrays, split_validation,
@@ -49,6 +48,22 @@ class Trainer:
     ``named_grads()`` and ``_check_input(x, who)``. Trainer keeps ``optimizer``, ``loss``,
     ``metrics``, ``fuse_softmax``, ``stop_training``, ``epochs_trained`` and ``history``.
     """
+
+    if TYPE_CHECKING:  # what the subclass provides (see the class docstring)
+        layers: list[Layer]
+        name: str
+        seed: int
+
+        @property
+        def built(self) -> bool: ...
+        @property
+        def output_shape(self) -> tuple[int, ...] | None: ...
+        @property
+        def backward_start(self) -> int: ...
+        def build(self, input_shape: Sequence[int]) -> None: ...
+        def named_params(self) -> dict[str, np.ndarray]: ...
+        def named_grads(self) -> dict[str, np.ndarray | None]: ...
+        def _check_input(self, x: Any, who: str) -> np.ndarray: ...
 
     def __init__(self) -> None:
         self.optimizer: optimizers_module.Optimizer | None = None
@@ -106,9 +121,11 @@ class Trainer:
         uses the same plan; ``predict`` always runs every layer.
         """
         last, loss = self.layers[-1], self.loss
+        if loss is None:
+            raise RuntimeError(f"model {self.name!r} is not compiled; call model.compile(optimizer, loss) first")
         fusable = ((isinstance(loss, losses_module.CrossEntropy) and isinstance(last, Softmax))
                    or (isinstance(loss, losses_module.BinaryCrossEntropy) and isinstance(last, Sigmoid)))
-        if self.fuse_softmax and fusable and not loss.from_logits:
+        if self.fuse_softmax and fusable and not getattr(loss, "from_logits", True):
             return self.layers[:-1], type(loss).from_config({**loss.get_config(), "from_logits": True})
         return list(self.layers), loss
 
@@ -154,7 +171,7 @@ class Trainer:
         if not self.compiled:
             raise RuntimeError(f"model {self.name!r} is not compiled; call model.compile(optimizer, loss) before fit")
         batch_size = check_fit_options(batch_size, epochs, initial_epoch, verbose, validation_split, validation_data)
-        val_source = None
+        val_source: ArraySource | LoaderSource | None = None
         if validation_split:
             x, y, sample_weight, val_source = split_validation(self, x, y, validation_split, batch_size,
                                                                sample_weight)
@@ -218,7 +235,7 @@ class Trainer:
             hooks.call("on_predict_begin", {})
             parts, result, start = [], None, 0
             if isinstance(source, ArraySource):
-                result = np.empty((source.num_samples, *self.output_shape), dtype=DTYPE)
+                result = np.empty((source.num_samples, *(self.output_shape or ())), dtype=DTYPE)
             # With several threads, as many whole batches as threads run side by side (see
             # sliced_layers.SlicedLayers.forward_each); their hooks run before and after the group.
             together = sliced.batches_at_once(batch_size) if result is not None else 1

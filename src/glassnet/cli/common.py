@@ -61,7 +61,7 @@ def model_spec(name: str) -> zoo.ModelSpec:
 
 def load_dataset(name: str, limit: int | None = None) -> Any:
     """Load a registered dataset by name, optionally keeping only its first ``limit`` samples per split."""
-    ds = data.load(name)
+    ds: Any = data.load(name)
     if limit:
         ds = LimitedDataset(ds, limit)
     return ds

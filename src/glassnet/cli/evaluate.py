@@ -50,12 +50,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     x_test = np.asarray(ds.x_test)
     if metadata.get("features") and getattr(ds, "feature_names", None):  # e.g. Boston's one-feature lesson: RM
         x_test = select_features(x_test, metadata["features"], ds.feature_names)
-    fitted = fit_to_input(x_test, tuple(model.input_shape), f"dataset {key!r}")
+    fitted = fit_to_input(x_test, model.input_shape or (), f"dataset {key!r}")
     if fitted is not x_test:
         note(f"converting dataset {key!r} images from {x_test.shape[1]} to {fitted.shape[1]} channel(s)")
     x_test = fitted
     class_names = class_names_of(ds)
-    outputs = tuple(model.output_shape)
+    outputs = model.output_shape or ()
     if class_names is not None and outputs != (len(class_names),):
         raise CLIError(f"the model has {outputs[0]} outputs but dataset {key!r} has {len(class_names)} classes")
     say(tr("cli:evaluating", model=args.model_file, dataset=key, count=len(x_test)))

@@ -58,7 +58,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except ImportError:
             raise CLIError(tr("cli:export.no_onnx")) from None
         classes = tr("cli:export.classes", count=len(names)) if names else ""
-        shape = ", ".join(["N", *map(str, model.input_shape)])
+        shape = ", ".join(["N", *map(str, model.input_shape or ())])
         say(tr("cli:export.onnx_written", source=args.model_file, out=str(onnx_path), opset=ONNX_OPSET,
                shape=f"({shape})", classes=classes))
     if torch_path is not None:

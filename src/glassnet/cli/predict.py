@@ -15,7 +15,7 @@ from .common import EXIT_OK, CLIError, say
 def cmd_predict(args: argparse.Namespace) -> int:
     """glassnet predict MODEL_FILE IMAGE...: class probabilities for each image."""
     model, metadata = load_model_file(args.model_file)
-    shape = tuple(model.input_shape)
+    shape = model.input_shape or ()
     if len(shape) != 3:
         raise CLIError(f"the model takes samples of shape {shape}, not images")
     framing = framing_for(metadata["dataset"], shape[1:]) if args.frame == "auto" else None

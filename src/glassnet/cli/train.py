@@ -325,11 +325,12 @@ def _fit_augmented(model: Any, dataset_name: str, x: np.ndarray, y: np.ndarray, 
     validation_data = None
     if validation_split:  # as Keras and fit(validation_split=): the last fraction, before shuffling
         try:
-            x, y, x_valid, y_valid = tail_split(x, y, validation_split)
+            x, y_train, x_valid, y_valid = tail_split(x, y, validation_split)
         except ValueError:
             raise CLIError(f"--validation-split {validation_split:g} of {len(x)} samples leaves no training "
                            "or no validation samples") from None
-        validation_data = (x_valid, y_valid)
+        assert y_train is not None  # split from y
+        y, validation_data = y_train, (x_valid, y_valid)
     if augment is None:
         augment = default_augmentation(dataset_name, x.shape[1:], seed=seed)
     loader = DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, augment=augment)

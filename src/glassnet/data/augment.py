@@ -40,7 +40,7 @@ def translate(x: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
 
 def random_crop(x: np.ndarray, padding: int, rng: np.random.Generator) -> np.ndarray:
     """Pad (N, C, H, W) by ``padding`` and take a random H x W crop per sample (CIFAR's classic augmentation)."""
-    n = _check_batch(x, "random_crop").shape[0]
+    n = int(_check_batch(x, "random_crop").shape[0])
     return crop_padded(x, padding, rng.integers(0, 2 * padding + 1, n), rng.integers(0, 2 * padding + 1, n))
 
 
@@ -107,7 +107,7 @@ class Augment:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Augmented float32 copy of a batch (N, C, H, W); the input is never modified."""
         x = _check_batch(x, "Augment").astype(DTYPE)
-        n = x.shape[0]
+        n = int(x.shape[0])
         if self.crop_padding:
             x = random_crop(x, self.crop_padding, self.rng)
         if self.flip:

@@ -43,7 +43,7 @@ def parse_boston_csv(text: str, *, name: str = "Boston CSV", hint: str = "") -> 
     Every value must be finite and within float32's range, whatever ``verify`` the caller uses.
     """
     fix = f" Fix: {hint}." if hint else ""
-    rows = []
+    rows: list[list[float]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -140,8 +140,11 @@ def load_boston(
         if downloads_allowed(download):
             urls = [(m if m.endswith("/") else m + "/") + FILE for m in (mirrors or MIRRORS)]
             try:
+                def check(p: Path) -> None:
+                    read_boston_csv(p, verify=verify, hint="bad mirror")
+
                 path = download_file(urls, cache.folder / FILE, timeout=timeout, quiet=False, max_bytes=MAX_CSV_BYTES,
-                                     check=lambda p: read_boston_csv(p, verify=verify, hint="bad mirror"))
+                                     check=check)
                 found = (path, cache)
             except DownloadError as exc:
                 attempt = str(exc)
@@ -151,6 +154,8 @@ def load_boston(
     path, place = found
     table = read_boston_csv(path, verify=verify, hint=place.fix_hint(path))
     x_train, y_train, x_test, y_test = keras_split(table[:, :13], table[:, 13], test_split, seed)
-    f = (lambda a: a.astype(DTYPE))
+    def f(a: np.ndarray) -> np.ndarray:
+        return a.astype(DTYPE)
+
     return Dataset("boston", f(x_train), f(y_train), f(x_test), f(y_test),
                    class_names=(), input_shape=(13,), feature_names=FEATURE_NAMES)

@@ -116,7 +116,7 @@ def read_cifar10_binary(
 class _BoundedReader:
     """A read-only stream giving at most ``limit`` bytes of ``stream``; reading more is a DatasetError."""
 
-    def __init__(self, stream: BinaryIO, limit: int, what: str, hint: str):
+    def __init__(self, stream: BinaryIO | gzip.GzipFile, limit: int, what: str, hint: str):
         self.stream, self.limit, self.what, self.hint, self.count = stream, limit, what, hint, 0
 
     def read(self, n: int = -1) -> bytes:
@@ -192,7 +192,7 @@ def extract_cifar10_archive(archive: str | os.PathLike, dest: str | os.PathLike,
     try:
         try:
             with open(archive, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped, \
-                    tarfile.open(fileobj=_BoundedReader(unzipped, MAX_TAR_BYTES, str(archive), hint),
+                    tarfile.open(fileobj=_BoundedReader(unzipped, MAX_TAR_BYTES, str(archive), hint),  # type: ignore[call-overload]  # typeshed's fileobj protocol wants write/seek too; mode "r|" only reads
                                  mode="r|", tarinfo=_CheckedTarInfo) as tar:
                 for count, member in enumerate(tar, start=1):
                     if count > MAX_TAR_MEMBERS:
@@ -317,4 +317,5 @@ def load_cifar10(
         paths = [folder / n for n in names]
         x, y = read_cifar10_binary(paths, verify=verify, hint=place.fix_hint(folder))
         parts += [x.copy() if raw else to_unit_range(x), y]
-    return Dataset("cifar10", *parts, class_names=CLASS_NAMES, input_shape=(3, 32, 32))
+    x_train, y_train, x_test, y_test = parts
+    return Dataset("cifar10", x_train, y_train, x_test, y_test, class_names=CLASS_NAMES, input_shape=(3, 32, 32))

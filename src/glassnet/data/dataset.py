@@ -46,11 +46,12 @@ class Dataset:
     @property
     def valid(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(x_valid, y_valid), or None before ``hold_out`` / ``split``."""
-        return None if self.x_valid is None else (self.x_valid, self.y_valid)
+        return None if self.x_valid is None or self.y_valid is None else (self.x_valid, self.y_valid)
 
     def hold_out(self, n_valid: int = 10000) -> "Dataset":
         """A copy whose first ``n_valid`` training samples validate (the Keras lesson's 50,000 / 10,000)."""
         x_train, y_train, x_valid, y_valid = head_split(self.x_train, self.y_train, n_valid)
+        assert y_train is not None and y_valid is not None  # split from self.y_train
         return replace(self, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid)
 
     def split(self, val_fraction: float = 0.2, *, seed: int | None = 0, stratify: bool = False) -> "Dataset":
@@ -58,6 +59,7 @@ class Dataset:
         x_train, y_train, x_valid, y_valid = train_val_split(
             self.x_train, self.y_train, val_fraction, seed=seed, stratify=stratify
         )
+        assert y_train is not None and y_valid is not None  # split from self.y_train
         return replace(self, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid)
 
     def __repr__(self) -> str:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import math
 import os
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -87,7 +88,7 @@ def read_bytes(path: str | os.PathLike, hint: str = "", max_bytes: int | None = 
 
 
 @contextmanager
-def _open_stream(raw: BinaryIO, compressed: bool, path: Path, hint: str) -> Iterator[BinaryIO]:
+def _open_stream(raw: io.BufferedIOBase, compressed: bool, path: Path, hint: str) -> Iterator[io.BufferedIOBase]:
     """Yield ``raw`` or its gzip decompression; turn gzip decoding errors into a DatasetError naming ``path``."""
     if not compressed:
         yield raw
@@ -104,7 +105,7 @@ def _open_stream(raw: BinaryIO, compressed: bool, path: Path, hint: str) -> Iter
         ) from exc
 
 
-def _read_exact(stream: BinaryIO, n: int) -> bytes:
+def _read_exact(stream: io.BufferedIOBase, n: int) -> bytes:
     """Up to ``n`` bytes from ``stream``: fewer only at its end."""
     parts, got = [], 0
     while got < n:
@@ -224,7 +225,7 @@ def read_idx(
                 )
             payload = np.empty(expected - header, dtype=np.uint8)
             digest = hashlib.sha256(magic + sizes) if sha256 is not None else None
-            view, done = memoryview(payload), 0
+            view, done = payload.data, 0
             while done < len(payload):
                 got = stream.readinto(view[done:done + READ_CHUNK])
                 if not got:
@@ -236,7 +237,7 @@ def read_idx(
                 raise _size_error(name, header + done, expected, header, shape, dtype, fix)
             if stream.read(1):  # also makes gzip check its CRC and length trailer
                 raise _size_error(name, expected, expected, header, shape, dtype, fix, more=True)
-    if digest is not None:
+    if digest is not None and sha256 is not None:
         check_sha256(digest.hexdigest(), sha256, f"{path} (decompressed)", hint or "replace it with a good copy")
     array = payload.view(dtype).reshape(shape)
     return array if dtype.isnative or dtype.itemsize == 1 else array.astype(dtype.newbyteorder("="))

@@ -24,8 +24,8 @@ def read_image(path: str | Path, grey: bool = False, size: int | None = None) ->
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
-    with Image.open(path) as im:
-        im = im.convert("L" if grey or im.mode in ("L", "1", "I", "I;16", "F") else "RGB")
+    with Image.open(path) as opened:
+        im = opened.convert("L" if grey or opened.mode in ("L", "1", "I", "I;16", "F") else "RGB")
         if size is not None:
             im = im.resize((size, size))
         arr = np.asarray(im, dtype=np.float32)
@@ -49,8 +49,8 @@ def read_model_input(path: str | Path, shape: tuple[int, int, int], invert: str 
     if not Path(path).is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img)
+        with Image.open(path) as opened:
+            img = ImageOps.exif_transpose(opened)
             if img.mode in ("RGBA", "LA", "P", "PA"):  # transparent drawings: put them on white paper
                 img = img.convert("RGBA")
                 img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img)

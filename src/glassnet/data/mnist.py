@@ -154,7 +154,9 @@ def load_idx_dataset(
             )
         x = images[:, None]
         parts += [x.copy() if raw else to_unit_range(x), labels.astype(np.int64)]
-    return Dataset(source.name, *parts, class_names=source.class_names, input_shape=(1, 28, 28))
+    x_train, y_train, x_test, y_test = parts
+    return Dataset(source.name, x_train, y_train, x_test, y_test, class_names=source.class_names,
+                   input_shape=(1, 28, 28))
 
 
 def load_mnist(

@@ -74,7 +74,7 @@ def draw_shapes(
 ) -> np.ndarray:
     """Shape indices (N,) into ``shapes`` -> masks (N, size, size) bool, each at a random size, place and angle."""
     shape_ids = np.asarray(shape_ids, dtype=np.int64)
-    n = shape_ids.shape[0]
+    n = int(shape_ids.shape[0])
     r = rng.uniform(MIN_RADIUS, min(MAX_RADIUS, (size - 2) / 2), n).astype(np.float32)
     # Keep the bounding circle inside the image: centre in [r, size - 1 - r].
     cy = (r + rng.uniform(0, 1, n) * (size - 1 - 2 * r)).astype(np.float32)
@@ -87,7 +87,7 @@ def draw_shapes(
         idx = np.flatnonzero(shape_ids == k)
         if idx.size == 0:
             continue
-        col = lambda a: a[idx, None, None]  # noqa: E731  (n_k,) -> (n_k, 1, 1) for broadcasting
+        col = lambda a, idx=idx: a[idx, None, None]  # noqa: E731  (n_k,) -> (n_k, 1, 1) for broadcasting
         dy, dx = grid[None, :, None] - col(cy), grid[None, None, :] - col(cx)
         cos, sin = np.cos(col(theta)), np.sin(col(theta))
         u, v = cos * dx + sin * dy, cos * dy - sin * dx

@@ -157,7 +157,7 @@ def set_torch_state(model: Any, tensors: dict[str, tuple[tuple[int, ...], str]],
                            f"({', '.join(FLOAT_DTYPES)})")
             plan.append((target, name, transposed))
     arrays = []
-    for target, name, transposed in plan:
+    for _target, name, transposed in plan:
         array = np.asarray(read(name)).astype(DTYPE)
         if not np.isfinite(array).all():
             raise ValueError(f"{source}: tensor {name!r} holds NaN or infinite values; the model was left as it was")

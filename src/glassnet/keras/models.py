@@ -127,9 +127,9 @@ class Sequential(GlassnetSequential):
         return data
 
     # ------------------------------------------------------------------ Keras's verbs
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, **options: Any) -> None:
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                fuse_softmax: bool = True, **options: Any) -> None:
         """Keras's compile: optimizer names make Keras's optimizers, loss names and objects glassnet's losses."""
-        fuse_softmax = options.pop("fuse_softmax", True)
         for key in ("loss_weights", "weighted_metrics", "run_eagerly", "steps_per_execution", "jit_compile",
                     "auto_scale_loss"):  # Keras's execution options, and two that glassnet accepts only unset
             if key in ("loss_weights", "weighted_metrics") and options.get(key) is not None:
@@ -141,22 +141,22 @@ class Sequential(GlassnetSequential):
 
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Sequence[Any] | None = None, validation_split: float = 0.0,
-            validation_data: Any = None, shuffle: bool = True, class_weight: dict[int, float] | None = None,
-            sample_weight: Any = None, initial_epoch: int = 0, **options: Any) -> Any:
-        """Keras's fit (its argument order; batch_size None is 32, verbose 'auto' is 1), images channels-last."""
+            validation_data: Any = None, shuffle: bool = True, initial_epoch: int = 0,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None, **options: Any) -> Any:
+        """Keras's fit (batch_size None is 32, verbose 'auto' is 1), images channels-last; pass its options by name."""
         _no_steps("fit", options)
         return super().fit(self._to_glassnet(x, "fit"), self._targets(y), 32 if batch_size is None else batch_size,
                            epochs, _verbose(verbose), callbacks, validation_split, self._validation(validation_data),
                            shuffle, initial_epoch, class_weight, sample_weight)
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
-                 sample_weight: Any = None, callbacks: Sequence[Any] | None = None, return_dict: bool = False,
-                 **options: Any) -> Any:
+                 return_dict: bool = False, *, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
+                 callbacks: Sequence[Any] | None = None, **options: Any) -> Any:
         """Keras's evaluate: the loss (and metrics) as a float, a list or a dict; images channels-last."""
         _no_steps("evaluate", options)
         return super().evaluate(self._to_glassnet(x, "evaluate"), self._targets(y),
                                 32 if batch_size is None else batch_size, _verbose(verbose), return_dict,
-                                sample_weight=sample_weight, callbacks=callbacks)
+                                sample_weight=sample_weight, class_weight=class_weight, callbacks=callbacks)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 callbacks: Sequence[Any] | None = None, **options: Any) -> np.ndarray:

@@ -130,7 +130,7 @@ class Layer:
         elif tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(
                 f"{self.describe()} got input of shape {tuple(x.shape)}; "
-                f"expected (N, {', '.join(map(str, self.input_shape))})"
+                f"expected (N, {', '.join(map(str, self.input_shape or ()))})"
             )
 
     def check_sample_shape(self, input_shape: tuple[int, ...]) -> None:
@@ -150,8 +150,8 @@ class Layer:
         """(N, *input_shape) -> (N, *output_shape)."""
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """dL/dy (N, *output_shape) -> dL/dx (N, *input_shape); fills ``self.grads``."""
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        """dL/dy (N, *output_shape) -> dL/dx (N, *input_shape); fills ``self.grads``; None when ``needs_input_grad`` is False."""
         raise NotImplementedError
 
     def replica(self) -> "Layer":

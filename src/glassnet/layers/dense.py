@@ -44,7 +44,7 @@ class Dense(Layer):
         self.x = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         """dL/dZ (N, units) -> dL/dX (N, in_features); dW = Xᵀ·dZ, db = Σ_N dZ."""
         self.grads["W"] = self.x.T @ grad
         self.grads["b"] = grad.sum(axis=0)

@@ -54,6 +54,9 @@ class BatchNorm(Layer):
             raise ValueError(f"{type(self).__name__} eps must be > 0, got {eps!r}")
         self.momentum = float(momentum)
         self.eps = float(eps)
+        self.x: np.ndarray | None = None  # the training caches: x and μ (fused path) or x̂ (NumPy path)
+        self.mean: np.ndarray | None = None
+        self.x_hat: np.ndarray | None = None
 
     # -- building -----------------------------------------------------------------
     def check_sample_shape(self, input_shape):
@@ -164,12 +167,14 @@ class BatchNorm(Layer):
         running_var *= keep
         running_var += (new * m / (m - 1) * var).astype(running_var.dtype, copy=False)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         """dL/dy (N, C, ...) -> dL/dx (N, C, ...); fills dγ = Σ g x̂ and dβ = Σ g (per channel)."""
         if self.fused:
+            assert self.x is not None  # cached by the fused forward pass
             return self._fused_training_backward(np.ascontiguousarray(grad, dtype=self.x.dtype))
         axes = self._axes(grad)
         x_hat = self.x_hat
+        assert x_hat is not None  # cached by the NumPy forward pass
         self.grads["beta"] = grad.sum(axis=axes)
         self.grads["gamma"] = (grad * x_hat).sum(axis=axes)
         if not self.needs_input_grad:
@@ -198,6 +203,7 @@ class BatchNorm(Layer):
         from ..ops.fused_kernels import batchnorm_input_grad, channel_grad_sums
 
         N, C = grad.shape[:2]
+        assert self.x is not None and self.mean is not None  # cached by the fused forward pass
         g3, x3 = grad.reshape(N, C, -1), self.x.reshape(N, C, -1)
         sums = np.zeros((2, C))
         channel_grad_sums(g3, x3, self.mean, self.inv_std, sums)

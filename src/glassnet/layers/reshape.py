@@ -22,4 +22,4 @@ class Flatten(Layer):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """(N, prod(shape)) -> (N, *shape)."""
-        return grad.reshape((grad.shape[0], *self.input_shape))
+        return grad.reshape((grad.shape[0], *(self.input_shape or ())))

@@ -16,5 +16,15 @@ checks it gives the compiled kernels' gradients.
 """
 from __future__ import annotations
 
-JIT = dict(cache=True, nogil=True)
+from typing import TypedDict
+
+
+class JitOptions(TypedDict):
+    """The keyword arguments of numba.njit glassnet passes (typed, so ``njit(**JIT)`` type-checks)."""
+
+    cache: bool
+    nogil: bool
+
+
+JIT: JitOptions = {"cache": True, "nogil": True}
 """numba.njit options of every kernel: cached on disk after the first compilation, GIL released, one core."""

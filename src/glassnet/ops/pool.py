@@ -36,14 +36,18 @@ IMPLEMENTATIONS = ("reference", "numpy", "fast")
 def implementation(impl: str) -> ModuleType:
     """The module implementing ``impl``; numba is imported only when asked for."""
     if impl == "fast":
-        from . import pool_fast as module  # imports numba on first use
-    elif impl == "numpy":
-        from . import pool_numpy as module
-    elif impl == "reference":
-        from . import pool_reference as module
-    else:
-        raise ValueError(f"unknown pooling implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
-    return module
+        from . import pool_fast  # imports numba on first use
+
+        return pool_fast
+    if impl == "numpy":
+        from . import pool_numpy
+
+        return pool_numpy
+    if impl == "reference":
+        from . import pool_reference
+
+        return pool_reference
+    raise ValueError(f"unknown pooling implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
 
 
 def _as_float(x: np.ndarray) -> np.ndarray:

@@ -56,6 +56,7 @@ def max_pool2d_forward(
 def max_pool2d_backward(grad: np.ndarray, cache: ReferencePoolCache) -> np.ndarray:
     """grad = dL/dy (N, C, OH, OW) -> dL/dx (N, C, H, W): each δ routed to its window's maximum."""
     (KH, KW), (SH, SW), x_p = cache.pool, cache.stride, cache.x_p
+    assert x_p is not None  # the max pooling's forward pass keeps the padded input
     N, C, OH, OW = grad.shape
     dx_p = np.zeros_like(x_p)
     for n in range(N):

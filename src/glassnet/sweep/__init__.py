@@ -72,18 +72,18 @@ def _builder_of(model: Any) -> tuple[str, Callable[..., Any] | None, bool]:
 def _plan(model: Any, grid: Mapping[str, Iterable[Any]] | None, trials: Sequence[Mapping[str, Any]] | None,
           settings: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Callable[..., Any]]]:
     """Every trial's checked settings (duplicates once) and the model-building functions by their names."""
-    grid = {k: list(v) for k, v in (grid or {}).items()}
-    models = grid.pop("model", None)
+    lists: dict[str, list[Any]] = {k: list(v) for k, v in (grid or {}).items()}
+    models = lists.pop("model", None)
     fixed = {**({"model": model} if model is not None else {}), **settings}
     builders: dict[str, Callable[..., Any]] = {}
     planned, keys = [], set()
-    for one in expand(fixed, {**({"model": models} if models else {}), **grid}, trials):
+    for one in expand(fixed, {**({"model": models} if models else {}), **lists}, trials):
         if one.get("model") is None:
             raise ValueError(tr("sweep:no_model"))
         name, builder, send = _builder_of(one["model"])
         one["model"] = name
         extra = builder_parameters(builder) if builder is not None else []
-        if send:
+        if send and builder is not None:
             builders[name] = builder
         checked = check_settings(one, extra)
         key = settings_key(checked)
@@ -125,7 +125,7 @@ def sweep(model: Any = None, *, grid: Mapping[str, Iterable[Any]] | None = None,
     description = {"grid": {k: list(v) for k, v in (grid or {}).items()}, "fixed": {
         k: v for k, v in settings.items()}, "swept": swept, "glassnet_version": __version__}
     results = Results(out, description)
-    tasks = []
+    tasks: list[dict[str, Any]] = []
     for one in planned:
         name, key = trial_name(one, swept), settings_key(one)
         tasks.append({"settings": one, "key": key, "name": name, "folder": str((out / "trials" / name).resolve()),

@@ -279,7 +279,7 @@ def draw_regression(args: argparse.Namespace):
     if x_all.ndim != 2:
         raise ValueError(f"dataset {name!r} has samples of shape {x_all.shape[1:]}; expected a table (N, features)")
     features = [str(f) for f in (getattr(ds, "feature_names", None) or [])]
-    inputs = tuple(model.input_shape)
+    inputs = model.input_shape or ()
     if inputs == (x_all.shape[1],) and x_all.shape[1] > 1:
         # a model of every feature: its predictions against the truth, and the line y = x
         predicted = np.asarray(model.predict(x_all.astype(DTYPE, copy=False))).ravel()

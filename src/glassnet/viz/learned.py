@@ -84,6 +84,7 @@ def plot_kernels(
         if values:
             _write_values(ax, w[k, c], image, fontsize)
         axes.append(ax)
+    assert image is not None  # at least one kernel was drawn
     fig.colorbar(image, ax=axes, label=text("fig:kernels.colorbar", scale=f"{m:.3g}"), shrink=0.9)
     lines = [text("fig:kernels.shape", shape=tuple(w.shape))]
     if i > 1:

@@ -34,7 +34,7 @@ def test_picture(size: int = 128) -> np.ndarray:
     return np.clip(img, 0.0, 1.0).astype(DTYPE)
 
 
-test_picture.__test__ = False  # not a pytest test despite its name
+test_picture.__test__ = False  # type: ignore[attr-defined]  # pytest reads this function attribute: not a test
 
 
 def as_float_image(image: Any) -> np.ndarray:

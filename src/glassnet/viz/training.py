@@ -49,7 +49,7 @@ def write_training_figures(
     if y is not None and y.ndim == 2 and y.shape[1] > 1:
         y = y.argmax(axis=1)  # one-hot labels
     is_classifier = y is not None and (class_names is not None or np.issubdtype(y.dtype, np.integer))
-    if x_test is not None and is_classifier:
+    if x_test is not None and is_classifier and y is not None:
         y = y.astype(np.int64).ravel()
         y_pred = predicted_classes(model, x_test)
         k = len(class_names) if class_names is not None else int(max(y.max(initial=0), y_pred.max(initial=0))) + 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .. import optimizers
 from ..callbacks import Callback, LearningRateScheduler
@@ -118,7 +118,7 @@ class Training:
     validation_split: float = 0.0
     schedule: str = "constant"
     optimizer_options: tuple[tuple[str, float], ...] = ()
-    augment: tuple[tuple[str, float], ...] = ()
+    augment: tuple[tuple[str, Any], ...] = ()
     features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

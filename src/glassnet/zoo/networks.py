@@ -127,13 +127,14 @@ def color_cnn(*, num_classes: int = 6, input_shape: Shape = (3, 28, 28), seed: i
     The two 1x1 filters start with non-negative weights (He-normal magnitudes), see
     ``_start_alive_on_colours``.
     """
+    first = Conv2D(2, 1, name="c1")
     layers: list[Layer] = [
-        Conv2D(2, 1, name="c1"), ReLU(name="relu1"), MaxPool2D(2, name="p1"),
+        first, ReLU(name="relu1"), MaxPool2D(2, name="p1"),
         Conv2D(3, 3, name="c2"), ReLU(name="relu2"), MaxPool2D(2, name="p2"),
         *_fc_bn_head(num_classes),
     ]
     model = Sequential(layers, input_shape=input_shape, seed=seed)
-    _start_alive_on_colours(model.layers[0])
+    _start_alive_on_colours(first)
     return model
 
 
