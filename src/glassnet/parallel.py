@@ -28,7 +28,7 @@ import os
 import queue
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -214,9 +214,9 @@ class Team:
         except BaseException as error:
             errors.append(error)
         for _ in range(1, n):
-            _, error = self._done.get()
-            if error is not None:
-                errors.append(error)
+            _, failure = self._done.get()
+            if failure is not None:
+                errors.append(failure)
         if errors:  # the error that started it, not a thread released from a sum because of it
             raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
 

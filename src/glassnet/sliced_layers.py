@@ -157,7 +157,7 @@ class SlicedLayers:
         run in this thread.
         """
         n = len(self._bounds)
-        entries = []  # (optimizer key, parameter, summed gradient, the slices' gradients: none for the head)
+        entries: list[tuple[str, Any, np.ndarray, list[np.ndarray]]] = []  # (optimizer key, parameter, summed gradient, the slices' gradients: none for the head)
         for i, original in enumerate(self.layers):  # layers below the first trainable one have no grads
             for key in original.grads:
                 if i >= self.cut:

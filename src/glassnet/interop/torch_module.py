@@ -49,8 +49,8 @@ def _convert(module: Any, where: str) -> Layer:
         _require(module, where, f"groups={module.groups}", module.groups == 1, "glassnet's Conv2D has no groups")
         _require(module, where, f"padding_mode={module.padding_mode!r}", module.padding_mode == "zeros",
                  "glassnet pads with zeros")
-        return Conv2D(module.out_channels, list(_pair(module.kernel_size)), list(_pair(module.stride)),
-                      _padding(module, where), dilation=list(_pair(module.dilation)),
+        return Conv2D(module.out_channels, _pair(module.kernel_size), _pair(module.stride),
+                      _padding(module, where), dilation=_pair(module.dilation),
                       use_bias=module.bias is not None)
     if kind == "Linear":
         _require(module, where, "bias=False", module.bias is not None, "glassnet's Dense always has a bias")
@@ -68,15 +68,15 @@ def _convert(module: Any, where: str) -> Layer:
                      "glassnet divides by the window's size")
         cls = MaxPool2D if kind == "MaxPool2d" else AvgPool2D
         stride = module.stride if module.stride else module.kernel_size
-        return cls(list(_pair(module.kernel_size)), list(_pair(stride)), list(_pair(module.padding)))
+        return cls(_pair(module.kernel_size), _pair(stride), _pair(module.padding))
     if kind in ("BatchNorm1d", "BatchNorm2d"):
         _require(module, where, "momentum=None", module.momentum is not None,
                  "glassnet's running statistics are an exponential average (give momentum=0.1)")
         _require(module, where, "affine=False", module.affine, "glassnet's BatchNorm always has gamma and beta")
         _require(module, where, "track_running_stats=False", module.track_running_stats,
                  "glassnet's BatchNorm keeps running statistics for inference")
-        cls = BatchNorm1D if kind == "BatchNorm1d" else BatchNorm2D
-        return cls(momentum=float(module.momentum), eps=float(module.eps))
+        norm = BatchNorm1D if kind == "BatchNorm1d" else BatchNorm2D
+        return norm(momentum=float(module.momentum), eps=float(module.eps))
     if kind == "Flatten":
         _require(module, where, f"start_dim={module.start_dim}, end_dim={module.end_dim}",
                  (module.start_dim, module.end_dim) == (1, -1), "glassnet's Flatten keeps the batch axis only")
@@ -104,7 +104,7 @@ def _is_sequential(module: Any) -> bool:
 
 def _children(module: Any, prefix: str) -> list[tuple[str, Any]]:
     """(state_dict prefix, module) of every leaf module, nested nn.Sequential unrolled in order."""
-    found = []
+    found: list[tuple[str, Any]] = []
     for name, child in module.named_children():
         full = f"{prefix}.{name}" if prefix else name
         found += _children(child, full) if _is_sequential(child) else [(full, child)]

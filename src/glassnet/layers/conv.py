@@ -101,7 +101,7 @@ class Conv2D(WindowLayer):
         """dL/dz (N, OC, OH, OW) -> dL/dx (N, C, H, W), or None when ``needs_input_grad`` is False."""
         dx, dW, db = conv_ops.conv2d_backward(grad, self._cache, need_dx=self.needs_input_grad)
         self.grads["W"] = dW
-        if self.use_bias:
+        if db is not None:  # the ops give db exactly when the layer has a bias
             self.grads["b"] = db
         return dx
 

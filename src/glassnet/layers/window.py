@@ -82,7 +82,8 @@ class WindowLayer(Layer):
 
     def resolve_pads(self, input_shape: tuple[int, ...]) -> Pads:
         """(top, bottom, left, right) zero rows/columns for a (C, H, W) sample."""
-        return resolve_padding(self.padding, self.kernel_size, self.stride, tuple(input_shape[1:3]), self.dilation)
+        return resolve_padding(self.padding, self.kernel_size, self.stride, (input_shape[1], input_shape[2]),
+                               self.dilation)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         C, H, W = input_shape
@@ -94,6 +95,8 @@ class WindowLayer(Layer):
     @property
     def pads(self) -> Pads:
         """(top, bottom, left, right) padding of the built input shape ('same' depends on H and W)."""
+        if self.input_shape is None:
+            raise ValueError(f"{self.describe()} is not built yet: its padding depends on the input's H and W")
         return self.resolve_pads(self.input_shape)
 
     # -- shape errors --------------------------------------------------------------
@@ -124,7 +127,7 @@ class WindowLayer(Layer):
     def _expected(self) -> str:
         """The input shape this layer accepts, e.g. '(N, 3, H, W) with H >= 5 and W >= 5'."""
         if self.built:
-            return f"(N, {', '.join(map(str, self.input_shape))})"
+            return f"(N, {', '.join(map(str, self.input_shape or ()))})"
         if isinstance(self.padding, str) and self.padding == "same":
             return "(N, C, H, W)"
         KH, KW = span(self.kernel_size[0], self.dilation[0]), span(self.kernel_size[1], self.dilation[1])
@@ -136,8 +139,9 @@ class WindowLayer(Layer):
         if len(sample_shape) != 3:
             return f"rank {len(sample_shape) + 1}, expected rank 4 (a batch of channels-first images)", self._formula()
         C, H, W = sample_shape
-        if self.built and C != self.input_shape[0]:
-            return f"{C} channels, but this layer was built for {self.input_shape[0]}", self._formula()
+        built = self.input_shape if self.built else None
+        if built is not None and C != built[0]:
+            return f"{C} channels, but this layer was built for {built[0]}", self._formula()
         if min(sample_shape) < 1:
             return "an empty image", self._formula()
         out = self.compute_output_shape(tuple(sample_shape))
@@ -149,11 +153,11 @@ class WindowLayer(Layer):
             else:
                 window += " window"
             return f"the {window} does not fit", self._formula((H, W))
-        if self.built and tuple(sample_shape) != self.input_shape:
-            return f"this layer was built for H, W = {self.input_shape[1]}, {self.input_shape[2]}", self._formula((H, W))
+        if built is not None and tuple(sample_shape) != built:
+            return f"this layer was built for H, W = {built[1]}, {built[2]}", self._formula((H, W))
         return None
 
-    def _shape_error(self, got: tuple[int, ...], problem: tuple[str, str]) -> ValueError:
+    def _shape_error(self, got: tuple[int | str, ...], problem: tuple[str, str]) -> ValueError:
         reason, formula = problem
         shape = "(" + ", ".join(map(str, got)) + ("," if len(got) == 1 else "") + ")"
         return ValueError(
@@ -193,7 +197,7 @@ def use_implementation(layers: Any, which: str) -> None:
     """Set ``impl = which`` ('reference' or 'fast') on every conv and pooling layer of a model or list of layers."""
     if which not in SHARED_NAMES:
         raise ValueError(f"use_implementation takes one of {SHARED_NAMES}, got {which!r}")
-    layers: Iterable[Layer] = getattr(layers, "layers", layers)
-    for layer in layers:
+    found: Iterable[Layer] = getattr(layers, "layers", layers)
+    for layer in found:
         if isinstance(layer, WindowLayer):
             layer.impl = which

@@ -47,16 +47,22 @@ def implementation(impl: str) -> ModuleType:
     """The module implementing ``impl`` (an alias allowed); numba is imported only when asked for."""
     impl = ALIASES.get(impl, impl)
     if impl == "im2col":
-        from . import conv_fast as module
-    elif impl == "im2col_numpy":
-        from . import conv_im2col_reference as module
-    elif impl == "loops":
-        from . import conv_reference as module
-    elif impl == "numba":
-        from . import conv_numba as module
-    else:
-        raise ValueError(f"unknown conv implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
-    return module
+        from . import conv_fast
+
+        return conv_fast
+    if impl == "im2col_numpy":
+        from . import conv_im2col_reference
+
+        return conv_im2col_reference
+    if impl == "loops":
+        from . import conv_reference
+
+        return conv_reference
+    if impl == "numba":
+        from . import conv_numba
+
+        return conv_numba
+    raise ValueError(f"unknown conv implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
 
 
 def conv2d_forward(

@@ -145,6 +145,7 @@ def conv2d_backward(
         db += db_part
         dWt += col @ rows.T  # dWᵀ = col @ rowsᵀ: OpenBLAS runs this orientation faster (see the reference)
         if need_dx:
+            assert dx is not None  # allocated above when need_dx
             kernels.col2im_rows(W2.T @ rows, KH, KW, SH, SW, DH, DW, top, left, OH, OW, dx[start:stop])
     dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
     return dx, dW, db.astype(W.dtype) if cache.has_bias else None
