@@ -78,6 +78,7 @@ def _say(message: str) -> None:
 
 def load_demo(model_file: str | None, samples_option: str | None) -> tuple[Any, list[str] | None, str, Any, Samples | None]:
     """(model, class names, display name, preprocessing style, samples) for the command's arguments."""
+    names: list[str] | None
     if model_file is None:
         model, names, name, samples = load_shipped()
         dataset = "mnist"
@@ -116,6 +117,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if args.host in ("0.0.0.0", "::"):
             url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     print(f"glassnet demo: {name} at {url}  (press Ctrl+C to stop)", flush=True)
+    print(f"glassnet demo: lessons (convolution, pooling, kernels, backpropagation) at {url}lessons/conv", flush=True)
     if args.open:
         webbrowser.open(url)
     server = make_server(app)

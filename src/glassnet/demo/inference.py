@@ -71,7 +71,7 @@ def classifier_problem(model: Any, loss: str | None = None) -> str | None:
 
 
 def _window(layer: Any, input_shape: tuple[int, ...]) -> dict[str, list[int]] | None:
-    """For a conv or pooling layer: its window {kernel, stride, pad (top, left)}; None for other layers."""
+    """For a conv or pooling layer: its window {kernel, stride, pad (top, left)} (and dilation if not 1); else None."""
     config = layer.get_config()
     if "kernel_size" not in config and "pool_size" not in config:
         return None
@@ -81,8 +81,10 @@ def _window(layer: Any, input_shape: tuple[int, ...]) -> dict[str, list[int]] | 
     kernel = pair(config.get("kernel_size", config.get("pool_size")), "kernel_size")
     stride = pair(config.get("stride", config.get("strides")) or kernel, "stride")
     padding = config.get("padding", 0)
-    top, _, left, _ = resolve_padding(padding, kernel, stride, tuple(input_shape[-2:]))
-    return {"kernel": list(kernel), "stride": list(stride), "pad": [top, left]}
+    dilation = pair(config.get("dilation", 1), "dilation")
+    top, _, left, _ = resolve_padding(padding, kernel, stride, (int(input_shape[-2]), int(input_shape[-1])), dilation)
+    window = {"kernel": list(kernel), "stride": list(stride), "pad": [top, left]}
+    return window if dilation == (1, 1) else {**window, "dilation": list(dilation)}
 
 
 class DemoModel:

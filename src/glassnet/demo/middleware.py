@@ -93,7 +93,7 @@ class BodySizeLimit:
 
 
 class SecurityHeaders:
-    """Add nosniff and no-referrer to every response, and a strict Content-Security-Policy to the page."""
+    """Add nosniff and no-referrer to every response, and a strict Content-Security-Policy to the pages."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -102,7 +102,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_page = scope["path"] == "/" or scope["path"].startswith("/static/")
+        is_page = scope["path"] == "/" or scope["path"].startswith(("/static/", "/lessons"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -116,7 +116,7 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self.conn = BoundedHeadConnection(self.limits.max_header_bytes)
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         self._deadline: Any = None
         self._send_deadline: Any = None
         self._waiting_for: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MIN_SIDE, MAX_SIDE = 28, 280
 """A drawing is an H x W grid with MIN_SIDE <= H, W <= MAX_SIDE."""
@@ -85,11 +85,12 @@ class PredictResponse(BaseModel):
 
 
 class Window(BaseModel):
-    """A conv or pooling window: output (y, x) sees input rows y·S - P .. y·S - P + K - 1."""
+    """A conv or pooling window: output (y, x) sees input rows y·S - P + k·D for k = 0 .. K - 1."""
 
     kernel: list[int]
     stride: list[int]
     pad: list[int] = Field(description="zero rows on top, zero columns on the left")
+    dilation: list[int] = Field([1, 1], description="the kernel's entries D rows / columns apart (1: side by side)")
 
 
 class LayerInfo(BaseModel):
@@ -107,6 +108,8 @@ class LayerInfo(BaseModel):
 class ModelInfo(BaseModel):
     """The model being shown."""
 
+    language: str = Field(description="The server's language (en or zh): the pages start in it unless the reader "
+                                      "has chosen one.")
     name: str
     input_shape: list[int]
     image_size: list[int]
@@ -134,3 +137,16 @@ class ErrorResponse(BaseModel):
     """Every 4xx answer: what was wrong and what was expected."""
 
     detail: str
+
+
+def validation_message(error: ValidationError, limit: int = 3) -> str:
+    """The first few problems of a pydantic error, as 'where: what (got ...)' lines joined by '; '."""
+    problems = error.errors(include_url=False)
+    parts = []
+    for problem in problems[:limit]:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem["loc"]).lstrip(".") or "body"
+        got = problem.get("input")
+        shown = f" (got {got!r})" if isinstance(got, (int, float, str, bool)) or got is None else ""
+        parts.append(f"{where}: {problem['msg']}{shown}")
+    more = f" (and {len(problems) - limit} more problems)" if len(problems) > limit else ""
+    return "; ".join(parts) + more

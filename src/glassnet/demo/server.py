@@ -3,9 +3,10 @@
 API (documented at /openapi.json, and at /docs when the browser can reach the
 Swagger UI files online; the shapes are in ``schemas``):
 
-* ``GET  /api/model``   – name, input shape, class names, layers, conv kernels;
+* ``GET  /api/model``   – name, input shape, class names, layers, conv kernels, the server's language;
 * ``GET  /api/samples`` – a few test images, each ready to POST to /api/predict;
-* ``POST /api/predict`` – a drawing -> probabilities, the preprocessed input, activations.
+* ``POST /api/predict`` – a drawing -> probabilities, the preprocessed input, activations;
+* ``/lessons/*`` and ``/api/lessons/*`` – the lesson pages and their arithmetic (``lesson_routes``).
 
 Defences, each tested in tests/test_demo_api.py or tests/test_demo_hardening.py: bodies over ``max_body_bytes`` get 413
 before they are parsed (``middleware``); anything but JSON gets 415; malformed JSON 400;
@@ -24,7 +25,7 @@ import collections
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import anyio
 import numpy as np
@@ -34,11 +35,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from ..i18n import get_language
 from .inference import DemoModel
+from .lesson_routes import add_lesson_routes
 from .middleware import BodySizeLimit, Disconnects, SecurityHeaders, error_response
 from .running import LOOPBACK_HOSTS
 from .samples import Samples
-from .schemas import EXPECTED, ErrorResponse, ModelInfo, PredictRequest, PredictResponse, SamplesResponse
+from .schemas import (EXPECTED, ErrorResponse, ModelInfo, PredictRequest, PredictResponse, SamplesResponse,
+                      validation_message)
 
 STATIC_DIR = Path(str(resources.files("glassnet.demo") / "static"))
 MAX_BODY_BYTES = 1 << 20
@@ -78,26 +82,14 @@ class LatestWins:
             return seq < self.newest.get(client, -1)
 
 
-def _stale(seq: int) -> JSONResponse:
-    return JSONResponse({"detail": f"drawing {seq} was superseded by a newer drawing from the same page", "stale": True}, 409)
+def _stale(seq: int | None) -> JSONResponse:
+    return JSONResponse({"detail": f"drawing {seq} was superseded by a newer drawing from the same page",
+                         "stale": True}, 409)
 
 
 # ---------------------------------------------------------------------------------
 # The app
 # ---------------------------------------------------------------------------------
-def _validation_message(error: ValidationError, limit: int = 3) -> str:
-    """The first few problems of a pydantic error, as 'where: what (got ...)' lines joined by '; '."""
-    problems = error.errors(include_url=False)
-    parts = []
-    for problem in problems[:limit]:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem["loc"]).lstrip(".") or "body"
-        got = problem.get("input")
-        shown = f" (got {got!r})" if isinstance(got, (int, float, str, bool)) or got is None else ""
-        parts.append(f"{where}: {problem['msg']}{shown}")
-    more = f" (and {len(problems) - limit} more problems)" if len(problems) > limit else ""
-    return "; ".join(parts) + more
-
-
 def create_app(
     model: DemoModel | Any,
     class_names: list[str] | None = None,
@@ -105,7 +97,7 @@ def create_app(
     *,
     name: str = "model",
     max_body_bytes: int = MAX_BODY_BYTES,
-    allowed_hosts: list[str] | None = list(LOOPBACK_HOSTS),
+    allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
 ) -> FastAPI:
     """Build the demo app for a built glassnet classifier (or a ready ``DemoModel``).
 
@@ -135,14 +127,15 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # Both answers never change: encoded once, sent as bytes (the response models document them).
-    model_bytes = JSONResponse(demo.describe()).body
+    # The model and the samples never change: described once (the response models document them).
+    described = demo.describe()
     samples_bytes = JSONResponse({"samples": samples_json}).body
 
     @app.get("/api/model", response_model=ModelInfo)
-    async def get_model() -> Response:
-        """The model: input shape, class names, layers with output shapes, windows and conv kernels."""
-        return Response(model_bytes, media_type="application/json")
+    async def get_model() -> JSONResponse:
+        """The model: input shape, class names, layers with output shapes, windows and conv kernels; and the
+        server's language (GLASSNET_LANG, --lang, the locale), which the pages start in unless the reader chose one."""
+        return JSONResponse({"language": get_language(), **described})
 
     @app.get("/api/samples", response_model=SamplesResponse)
     async def get_samples() -> Response:
@@ -182,7 +175,7 @@ def create_app(
         except ValidationError as error:
             if any(problem["type"] == "json_invalid" for problem in error.errors()):
                 return error_response(400, f"the body is not valid JSON: {error.errors()[0]['msg']}")
-            return error_response(422, f"bad drawing: {_validation_message(error)}. {EXPECTED}")
+            return error_response(422, f"bad drawing: {validation_message(error)}. {EXPECTED}")
         widths = {len(row) for row in drawing.pixels}
         if len(widths) != 1:
             return error_response(422, f"bad drawing: every row of pixels must have the same length, got lengths "
@@ -204,9 +197,10 @@ def create_app(
             return _stale(drawing.seq)
         return {"seq": drawing.seq, **result}
 
+    add_lesson_routes(app, STATIC_DIR)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     if allowed_hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(Disconnects)  # the last added is the outermost
     return app

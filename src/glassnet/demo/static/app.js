@@ -488,12 +488,13 @@
     state.hover = spot;
     const model = state.model;
     const info = model.layers[spot.layer];
-    const { kernel: [kh, kw], stride: [sh, sw], pad: [pt, pl] } = info.window;
+    const { kernel: [kh, kw], stride: [sh, sw], pad: [pt, pl], dilation: [dh, dw] = [1, 1] } = info.window;
     const [inC, inH, inW] = info.input_shape;
     const top = spot.y * sh - pt, left = spot.x * sw - pl;
+    const spanH = dh * (kh - 1) + 1, spanW = dw * (kw - 1) + 1;   // a dilated kernel's entries are D apart
     const isConv = Boolean(info.kernels);
     const channels = isConv ? [...Array(inC).keys()] : [spot.channel];
-    const window = { x: left, y: top, w: kw, h: kh };
+    const window = { x: left, y: top, w: spanW, h: spanH };
 
     // Outline the window where it was taken from, and the unit itself.
     const source = spot.layer === 0 ? null : state.views[spot.layer - 1];
@@ -511,8 +512,9 @@
       `${info.name} · map ${spot.channel} · unit (${spot.y}, ${spot.x})` + (value === null ? "" : ` = ${value.toFixed(3)}`)));
     const from = spot.layer === 0 ? "the input" : model.layers[spot.layer - 1].name;
     panel.append(el("div", "note",
-      `It saw rows ${top}…${top + kh - 1}, columns ${left}…${left + kw - 1} of ${from}` +
-      (top < 0 || left < 0 || top + kh > inH || left + kw > inW ? " (outside the image counts as 0)." : ".")));
+      `It saw rows ${top}…${top + spanH - 1}, columns ${left}…${left + spanW - 1} of ${from}` +
+      (dh > 1 || dw > 1 ? `, dilation ${dh === dw ? dh : `(${dh}, ${dw})`}` : "") +
+      (top < 0 || left < 0 || top + spanH > inH || left + spanW > inW ? " (outside the image counts as 0)." : ".")));
 
     const pairs = el("div", "pairs");
     const src = spot.layer === 0 ? state.input : state.outputs[spot.layer - 1];
@@ -521,7 +523,7 @@
     for (const c of channels.slice(0, MAX_INSPECT)) {
       const windowCanvas = el("canvas");
       paintGrid(windowCanvas, kw, kh, cellZoom, (i) => {
-        const y = top + Math.floor(i / kw), x = left + (i % kw);
+        const y = top + Math.floor(i / kw) * dh, x = left + (i % kw) * dw;
         if (!src || y < 0 || x < 0 || y >= inH || x >= inW) return 0;
         return src.level(c, y * inW + x);
       }, spot.layer === 0 ? GRAY : VIRIDIS);
