@@ -282,11 +282,14 @@ BAD = [
     ("conv", {"input": X, "kernel": K, "stride": 1.5}, 422, "stride: expected an integer"),
     ("conv", {"input": X, "kernel": K, "padding": -1}, 422, "padding: -1 is out of range"),
     ("conv", {"input": X, "kernel": K, "dilation": MAX_STEP + 1}, 422, "dilation: 9 is out of range"),
-    ("conv", {"input": X, "kernel": K, "dilation": 3}, 422, "kernel: the 2×2 kernel dilated by [3, 3] does not fit"),
-    ("conv", {"input": [[1]], "kernel": [[1, 1, 1]]}, 422, "OH = (H + 2P - D·(KH-1) - 1) // S + 1 = (1 + 2·0"),
+    ("conv", {"input": X, "kernel": K, "dilation": 3}, 422, "kernel: Conv2D 'lesson' got input of shape (N, 1, 3, 3) "
+     "(the 2×2 window dilated by (3, 3) to 4×4 does not fit)"),
+    ("conv", {"input": X, "kernel": K, "dilation": 3}, 422, "OH = (3 + 0 - 3·(2-1) - 1) // 1 + 1 = 0"),
+    ("conv", {"input": [[1]], "kernel": [[1, 1, 1]]}, 422, "OW = (1 + 0 - 3) // 1 + 1 = -1"),
     ("pool", {"input": X, "mode": "median", "size": 2}, 422, "mode: expected 'max' or 'avg'"),
     ("pool", {"input": X, "size": 2}, 422, "mode"),
-    ("pool", {"input": X, "mode": "max", "size": 4}, 422, "size: the 4×4 window does not fit the 3×3 input"),
+    ("pool", {"input": X, "mode": "max", "size": 4}, 422, "size: MaxPool2D 'lesson' got input of shape (N, 1, 3, 3) "
+     "(the 4×4 window does not fit)"),
     ("pool", {"input": X, "mode": "max", "size": 0}, 422, "size: 0 is out of range"),
     ("pool", {"input": [[0] * (MAX_POOL_SIDE + 1)] * 2, "mode": "max", "size": 2}, 422, "input: W = 33 is over"),
     ("pool", {"input": X, "mode": "avg", "size": 2, "stride": 1, "grad_output": [[1, 2]]}, 422,

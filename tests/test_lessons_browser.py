@@ -186,7 +186,7 @@ def test_convolution_explorer(lesson):
     # A window that does not fit: the server's message names the field; back again.
     slide(page, "size", "Home")
     problem = page.locator("#problem")
-    assert problem.is_visible() and "kernel: the 3×3 kernel dilated by [2, 2] does not fit" in problem.inner_text()
+    assert problem.is_visible() and "(the 3×3 window dilated by (2, 2) to 5×5 does not fit)" in problem.inner_text()
     assert page.locator("[data-grid^='z']").count() == 0 and size.get_attribute("data-value") == "?"
     slide(page, "size", "End")
     assert not problem.is_visible()

@@ -112,7 +112,7 @@ class LessonsInfo(BaseModel):
 
     language: str
     formula: str
-    limits: dict[str, float]
+    limits: dict[str, int | float]
     kernels: list[KernelPreset]
 
 

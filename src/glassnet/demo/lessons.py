@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
-from ..ops.shapes import DILATED_OUTPUT_SIZE_FORMULA, output_size
+from ..ops.shapes import output_size
 from .lesson_arrays import (MAX_BACKPROP_CHANNELS, MAX_BACKPROP_KERNEL_SIDE, MAX_BACKPROP_SIDE, MAX_CHANNELS,
                             MAX_IMAGE_SIDE, MAX_KERNEL_SIDE, MAX_PADDING, MAX_POOL_SIDE, MAX_SIDE, MAX_STEP,
                             LessonError, integer_pair, nested_array, shape_text)
@@ -69,16 +69,12 @@ def _conv_layer(fields: dict[str, Any], x: np.ndarray, W: np.ndarray, b: np.ndar
     stride = integer_pair(fields.get("stride", 1), "stride", 1, MAX_STEP)
     padding = integer_pair(fields.get("padding", 0), "padding", 0, MAX_PADDING)
     dilation = integer_pair(fields.get("dilation", 1), "dilation", 1, MAX_STEP)
-    (C, H, Wd), (OC, _, KH, KW) = x.shape, W.shape
-    OH = output_size(H, KH, stride[0], padding[0], padding[0], dilation[0])
-    OW = output_size(Wd, KW, stride[1], padding[1], padding[1], dilation[1])
-    if OH < 1 or OW < 1:
-        dilated = f" dilated by {list(dilation)}" if dilation != (1, 1) else ""
-        raise LessonError("kernel", f"the {KH}×{KW} kernel{dilated} does not fit the {H}×{Wd} input padded by "
-                          f"{list(padding)}: {DILATED_OUTPUT_SIZE_FORMULA} = ({H} + 2·{padding[0]} - "
-                          f"{dilation[0]}·({KH}-1) - 1) // {stride[0]} + 1 = {OH}, and OW = {OW}")
+    OC, _, KH, KW = W.shape
     layer = Conv2D(OC, (KH, KW), stride, padding, dilation=dilation, impl=impl, name="lesson")
-    layer.build((C, H, Wd), rng=np.random.default_rng(0))
+    try:
+        layer.build(x.shape, rng=np.random.default_rng(0))
+    except ValueError as error:  # the window does not fit: the layer's own words, its formula filled in
+        raise LessonError("kernel", str(error)) from None
     layer.params["W"][...] = W
     layer.params["b"][...] = b
     return layer
@@ -157,13 +153,15 @@ def pool_lesson(fields: dict[str, Any]) -> dict[str, Any]:
         raise LessonError("mode", f"expected 'max' or 'avg', got {mode!r}")
     size = integer_pair(fields.get("size"), "size", 1, MAX_KERNEL_SIDE)
     stride = integer_pair(fields["stride"], "stride", 1, MAX_STEP) if fields.get("stride") is not None else size
-    C, H, W = x.shape
-    OH, OW = output_size(H, size[0], stride[0], 0, 0), output_size(W, size[1], stride[1], 0, 0)
-    if OH < 1 or OW < 1:
-        raise LessonError("size", f"the {size[0]}×{size[1]} window does not fit the {H}×{W} input")
     kind = MaxPool2D if mode == "max" else AvgPool2D
     layer = kind(size, stride, name="lesson")
+    try:
+        layer.build(x.shape)
+    except ValueError as error:  # the window does not fit: the layer's own words, its formula filled in
+        raise LessonError("size", str(error)) from None
     y = layer.forward(x[None], training=True)
+    C, H, W = x.shape
+    OH, OW = y.shape[2:]
     output = _as_given(y[0], single)
     answer: dict[str, Any] = {"output": output, "output_shape": list(np.shape(output))}
     if fields.get("grad_output") is None:

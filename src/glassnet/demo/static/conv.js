@@ -5,7 +5,7 @@
 
 (() => {
   const L = window.GlassnetLesson;
-  const { el, fmt, term, put } = L;
+  const { el, fmt, term } = L;
   const $ = (id) => document.getElementById(id);
 
   const controls = {};
@@ -13,7 +13,7 @@
   let numbers = null;      // {x: C×H×W, W: OC×C×K×K, b: OC} as sent
   let shown = null;        // the answer drawn: {params, numbers, output | error}
   let selected = { oc: 0, i: 0, j: 0 };
-  let timer = null;
+  let playing = null;      // the Play / Pause button (lesson.js)
 
   const params = () => Object.fromEntries(Object.entries(controls).map(([name, control]) => [name, control.value]));
 
@@ -37,7 +37,7 @@
     } catch (error) {
       if (error.name === "AbortError") return;
       shown = { params: p, numbers: sent, error };
-      stop();
+      playing.stop();
     }
     draw();
     L.answered();
@@ -57,24 +57,7 @@
 
   function step() {
     if (!shown || shown.error) return;
-    const [OC, OH, OW] = shown.shape;
-    let { oc, i, j } = selected;
-    j += 1;
-    if (j === OW) { j = 0; i += 1; }
-    if (i === OH) { i = 0; oc = (oc + 1) % OC; }
-    select(oc, i, j);
-  }
-
-  function stop() {
-    if (timer) clearInterval(timer);
-    timer = null;
-    put($("play"), "lesson.play");
-  }
-
-  function play() {
-    if (timer) { stop(); return; }
-    timer = setInterval(step, 700);
-    put($("play"), "lesson.pause");
+    select(...L.nextIndex([selected.oc, selected.i, selected.j], shown.shape));
   }
 
   // ------------------------------------------------------------------ drawing
@@ -145,7 +128,7 @@
     $("outputs").replaceChildren(...(shown.error ? [] : shown.output.map((map, oc) => L.grid(map, {
       name: `z${oc}`, label: ["conv.grid_z", { oc }],
       cls: (r, c) => (oc === selected.oc && r === selected.i && c === selected.j ? "sel" : ""),
-      onPick: (r, c) => { stop(); select(oc, r, c); },
+      onPick: (r, c) => { playing.stop(); select(oc, r, c); },
     }))));
   }
 
@@ -155,8 +138,8 @@
     for (const name of ["size", "channels", "kernel", "filters"]) controls[name] = L.range(name, reshape);
     for (const name of ["stride", "padding", "dilation"]) controls[name] = L.range(name, () => ask());
     $("renew").addEventListener("click", reshape);
-    $("step").addEventListener("click", () => { stop(); step(); });
-    $("play").addEventListener("click", play);
+    playing = L.player($("play"), step);
+    $("step").addEventListener("click", () => { playing.stop(); step(); });
     document.addEventListener("glassnet:language", () => { if (shown) draw(); });
     renew();
     await ask();

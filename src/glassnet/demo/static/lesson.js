@@ -185,6 +185,33 @@
     return { get value() { return current; } };
   }
 
+  // The position after ``index`` in reading order over an array of ``shape`` (after the last: the first).
+  function nextIndex(index, shape) {
+    const next = index.slice();
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      next[axis] += 1;
+      if (next[axis] < shape[axis]) return next;
+      next[axis] = 0;
+    }
+    return next;
+  }
+
+  // The Play / Pause button: step() every 700 ms while playing. Returns {stop}.
+  function player(button, step) {
+    let timer = null;
+    const stop = () => {
+      if (timer) clearInterval(timer);
+      timer = null;
+      put(button, "lesson.play");
+    };
+    button.addEventListener("click", () => {
+      if (timer) { stop(); return; }
+      timer = setInterval(step, 700);
+      put(button, "lesson.pause");
+    });
+    return { stop };
+  }
+
   // Run main(info) once the page and the server's lesson info are there; the server's language first.
   function start(main) {
     document.addEventListener("DOMContentLoaded", async () => {
@@ -200,5 +227,5 @@
   }
 
   window.GlassnetLesson = { el, fmt, term, api, info, showProblem, answered, randomStream, filled, integers, grid,
-    inputGrid, range, choices, start, T, put };
+    inputGrid, range, choices, nextIndex, player, start, T, put };
 })();

@@ -15,7 +15,7 @@
   let grad = null;         // OH×OW gradient arriving from above
   let shown = null;        // {params, x, grad, answer | error}
   let selected = { i: 0, j: 0 };
-  let timer = null;
+  let playing = null;      // the Play / Pause button (lesson.js)
 
   const params = () => ({ mode: mode.value, size: controls.size.value, window: controls.window.value,
     stride: controls.stride.value });
@@ -42,7 +42,7 @@
     } catch (error) {
       if (error.name === "AbortError") return;
       shown = { params: p, x: sent, error };
-      stop();
+      playing.stop();
     }
     draw();
     L.answered();
@@ -56,23 +56,7 @@
 
   function step() {
     if (!shown || shown.error) return;
-    const [OH, OW] = shown.answer.output_shape;
-    let { i, j } = selected;
-    j += 1;
-    if (j === OW) { j = 0; i = (i + 1) % OH; }
-    select(i, j);
-  }
-
-  function stop() {
-    if (timer) clearInterval(timer);
-    timer = null;
-    put($("play"), "lesson.play");
-  }
-
-  function play() {
-    if (timer) { stop(); return; }
-    timer = setInterval(step, 700);
-    put($("play"), "lesson.pause");
+    select(...L.nextIndex([selected.i, selected.j], shown.answer.output_shape));
   }
 
   // ------------------------------------------------------------------ drawing
@@ -131,7 +115,7 @@
       for (const id of ["y-grid", "delta-grid", "dx-grid"]) $(id).replaceChildren();
       return;
     }
-    const pick = (r, c) => { stop(); select(r, c); };
+    const pick = (r, c) => { playing.stop(); select(r, c); };
     const here = (r, c) => (r === selected.i && c === selected.j ? "sel" : "");
     $("y-grid").replaceChildren(L.grid(shown.answer.output, { name: "y", cls: here, onPick: pick }));
     $("delta-grid").replaceChildren(L.grid(shown.grad, { name: "delta", cls: here, onPick: pick }));
@@ -148,8 +132,8 @@
     controls.size = L.range("size", () => { renew(); ask(); });
     for (const name of ["window", "stride"]) controls[name] = L.range(name, () => ask());
     $("renew").addEventListener("click", () => { renew(); ask(); });
-    $("step").addEventListener("click", () => { stop(); step(); });
-    $("play").addEventListener("click", play);
+    playing = L.player($("play"), step);
+    $("step").addEventListener("click", () => { playing.stop(); step(); });
     document.addEventListener("glassnet:language", () => { if (shown) draw(); });
     renew();
     await ask();
