@@ -403,7 +403,8 @@ def run_lesson(blocks: list[str], name: str) -> tuple[dict, str, list]:
     stdout = io.StringIO()
     plt.close("all")
     keras.utils.clear_session()  # a new kernel for each lesson: its model is 'sequential', its first layer 'dense'
-    with pytest.MonkeyPatch.context() as mp:
+    # rc_context: lesson 04 sets plt.rcParams (title and label sizes), which must not leak into other tests
+    with pytest.MonkeyPatch.context() as mp, matplotlib.rc_context():
         mp.setattr(plt, "show", lambda *a, **k: figures.append(plt.gcf()))
         with contextlib.redirect_stdout(stdout):
             exec(compile(code, f"<Keras lesson {name}, swapped>", "exec"), namespace)
