@@ -31,10 +31,6 @@ from typing import Any
 import numpy as np
 
 from .. import optimizers, parallel, zoo
-from ..cli.checkpoint import CHECKPOINT_NAME, json_history, save_with_metadata
-from ..cli.common import class_names_of, load_dataset, one_line
-from ..cli.evaluate import evaluation_report
-from ..cli.train import cmd_train
 from ..callbacks import LearningRateScheduler
 from ..data import dataset_key
 from ..fileio import write_atomic
@@ -95,6 +91,8 @@ def _train_arguments(settings: Mapping[str, Any], folder: Path, resume: bool) ->
 
 def _train_zoo_model(settings: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     """'glassnet train' for this trial (continued from its checkpoint if one is there); returns its history.json."""
+    from ..cli.checkpoint import CHECKPOINT_NAME  # the command's code, loaded only when a trial runs
+    from ..cli.train import cmd_train
     for stale in ("history.json", "model.safetensors"):  # a failed try's leftovers are not this run's
         (folder / stale).unlink(missing_ok=True)
     cmd_train(_train_arguments(settings, folder, resume=(folder / CHECKPOINT_NAME).exists()))
@@ -103,6 +101,9 @@ def _train_zoo_model(settings: Mapping[str, Any], folder: Path) -> dict[str, Any
 
 def _train_built_model(builder: Callable[..., Any], settings: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     """Build with the user's function, fit on the settings' dataset, evaluate, save; returns history.json's dict."""
+    from ..cli.checkpoint import json_history, save_with_metadata
+    from ..cli.common import class_names_of, load_dataset
+    from ..cli.evaluate import evaluation_report
     if not settings.get("dataset"):
         raise ValueError("a model-building function needs a dataset: give --dataset NAME (or dataset=...)")
     name = dataset_key(str(settings["dataset"]))
@@ -166,6 +167,8 @@ def run_trial(task: Mapping[str, Any]) -> dict[str, Any]:
     A failure is recorded in the row (status 'failed', the error in one line; the traceback in
     the folder's log.txt); only KeyboardInterrupt goes up.
     """
+    from ..cli.common import one_line
+
     settings, folder = dict(task["settings"]), Path(task["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     threads = parallel.get_num_threads()
@@ -195,6 +198,8 @@ def run_trial(task: Mapping[str, Any]) -> dict[str, Any]:
 
 def failed_row(task: Mapping[str, Any], error: BaseException) -> dict[str, Any]:
     """The row of a trial whose worker could not report (it died, or its result could not be sent)."""
+    from ..cli.common import one_line
+
     return {"trial": task["name"], "key": task["key"], "status": "failed", "settings": dict(task["settings"]),
             "error": f"{type(error).__name__}: {one_line(str(error)) or 'the worker ended'}"[:500],
             "glassnet_version": __version__, "seconds": math.nan, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
