@@ -272,6 +272,18 @@ def test_probabilities_long_class_names_do_not_overlap(names):
     assert_texts_apart_and_inside(viz.plot_probabilities(probs, names))
 
 
+def test_long_titles_stay_inside_with_the_keras_lessons_big_titles():
+    # The course's Keras code sets plt.rcParams["axes.titlesize"] = 16 (and labels to 14); a student who ran it in
+    # the same notebook still gets titles wrapped to their panels.
+    import matplotlib
+
+    names = [f"a rather long class name {i}" for i in range(10)]
+    probs = np.full(10, 0.01)
+    probs[0] = 0.91
+    with matplotlib.rc_context({"axes.titlesize": 16, "axes.labelsize": 14}):
+        assert_texts_apart_and_inside(viz.plot_probabilities(probs, names, image=np.zeros((1, 28, 28)), true_label=9))
+
+
 def test_predictions_long_class_names_do_not_overlap():
     y = np.arange(16) % 10
     fig = viz.plot_predictions(np.zeros((16, 1, 28, 28)), y, 9 - y, FASHION)

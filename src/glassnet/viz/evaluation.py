@@ -160,7 +160,7 @@ def plot_probabilities(
         show_image(ax_img, as_image(image))
         title = text("fig:probabilities.input") if true_label is None else \
             text("fig:probabilities.true", name=label_text(true_label, class_names))
-        ax_img.set_title(_wrap(title, image_width - 0.4))
+        ax_img.set_title(_wrap(title, image_width - 0.4), fontsize=TITLE_POINTS)
     else:
         ax = fig.subplots()
     predicted = int(np.argmax(probs))
@@ -179,12 +179,16 @@ def plot_probabilities(
     ax.invert_yaxis()
     ax.set_xlim(0, 1.15)
     ax.set_xlabel(text("fig:probabilities.xlabel"))
-    ax.set_title(_wrap(text("fig:probabilities.predicted", name=names[predicted], percent=f"{probs[predicted]:.1%}"), 4.0))
+    ax.set_title(_wrap(text("fig:probabilities.predicted", name=names[predicted], percent=f"{probs[predicted]:.1%}"), 4.0),
+                 fontsize=TITLE_POINTS)
     return finish(fig, path)
 
 
 CHAR_INCHES = 0.1
 """Width of one character of a 10-12 pt label, rounded up (DejaVu Sans averages 0.07-0.09 inch)."""
+TITLE_POINTS = 12
+"""Size of a wrapped title (matplotlib's default title size), given explicitly: the wrapping counts on it even
+where the user's rcParams make titles bigger (the course's Keras lesson sets axes.titlesize to 16)."""
 
 
 def _wrap(text: str, inches: float) -> str:
