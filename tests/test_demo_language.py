@@ -24,12 +24,28 @@ def strings() -> dict[str, dict[str, str]]:
     return json.loads(re.sub(r",(\s*[}\]])", r"\1", body))
 
 
+def served_catalogue() -> dict[str, dict[str, str]]:
+    """The class and kernel names the server adds to the pages' tables (/api/catalogue.js), read as JSON."""
+    from glassnet.demo.server import page_catalogue_js
+
+    text = page_catalogue_js()
+    return json.loads(text[text.rindex("({") + 1: text.rindex(");")])
+
+
+def page_tables() -> dict[str, dict[str, str]]:
+    """What a page's GlassnetLang.t sees: strings.js's tables with the catalogue's names added."""
+    tables, catalogue = strings(), served_catalogue()
+    return {lang: {**tables[lang], **catalogue[lang]} for lang in tables}
+
+
 def test_one_table_per_language_with_the_same_keys_and_the_catalogues_class_names():
     tables = strings()
     assert set(tables) == {"en", "zh"} and set(tables["en"]) == set(tables["zh"])
+    assert not [key for key in tables["en"] if key.startswith(("class:", "kernel:"))]  # one place: glassnet.i18n
+    catalogue = served_catalogue()
     for lang in ("en", "zh"):
-        classes = {k: v for k, v in tables[lang].items() if k.startswith("class:")}
-        assert classes == {k: v for k, v in i18n.CATALOGUES[lang].items() if k.startswith("class:")}
+        expected = {k: v for k, v in i18n.CATALOGUES[lang].items() if k.startswith(("class:", "kernel:"))}
+        assert catalogue[lang] == expected and len(expected) >= 59  # 10 digits, 10 + 10 classes, the synthetic sets, 9 kernels
     page_keys = set(re.findall(r'data-i18n(?:-title|-aria-label)?="([^"]+)"', (STATIC / "index.html").read_text()))
     script = (STATIC / "app.js").read_text()
     script_keys = set(re.findall(r'\b(?:T|setStatus)\("([\w.]+)"', script) + re.findall(r'put\(.*?\), "([\w.]+)"', script))

@@ -21,7 +21,7 @@ import pytest
 from glassnet import i18n
 from glassnet.viz.playground import CLASSIC_KERNELS
 from test_demo_browser import _shrink_png, browser, server  # noqa: F401
-from test_demo_language import STATIC, strings
+from test_demo_language import STATIC, page_tables, strings
 
 pytestmark = pytest.mark.browser
 
@@ -432,8 +432,8 @@ def test_every_text_of_the_lessons_is_in_both_tables_and_kernel_names_are_the_ca
         keys |= set(re.findall(r'"((?:lesson|conv|pool|kernels|bp|status|nav)\.[\w.]+)"', script))  # every key literal
     assert {"lesson.problem", "conv.grid_z", "pool.max_route", "bp.agree", "kernels.panel_conv"} <= keys
     assert not keys - set(tables["en"]), keys - set(tables["en"])
-    for lang in ("en", "zh"):
-        kernels = {k: v for k, v in tables[lang].items() if k.startswith("kernel:")}
+    for lang, table in page_tables().items():
+        kernels = {k: v for k, v in table.items() if k.startswith("kernel:")}
         assert kernels == {k: v for k, v in i18n.CATALOGUES[lang].items() if k.startswith("kernel:")}
         assert len(kernels) == 9
 

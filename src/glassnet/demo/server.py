@@ -22,6 +22,7 @@ reading a request and a cap on connections.
 from __future__ import annotations
 
 import collections
+import json
 import threading
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from ..i18n import get_language
+from ..i18n import CATALOGUES, get_language
 from .inference import DemoModel
 from .lesson_routes import add_lesson_routes
 from .middleware import BodySizeLimit, Disconnects, SecurityHeaders, error_response
@@ -90,6 +91,19 @@ def _stale(seq: int | None) -> JSONResponse:
 # ---------------------------------------------------------------------------------
 # The app
 # ---------------------------------------------------------------------------------
+PAGE_CATALOGUE_PREFIXES = ("class:", "kernel:")
+"""Catalogue entries the pages show (dataset classes, step 8's kernels): kept in glassnet.i18n only, sent as JS."""
+
+
+def page_catalogue_js() -> str:
+    """JavaScript adding the catalogue's ``class:``/``kernel:`` entries of each language to window.GLASSNET_STRINGS."""
+    tables = {lang: {key: text for key, text in messages.items() if key.startswith(PAGE_CATALOGUE_PREFIXES)}
+              for lang, messages in CATALOGUES.items()}
+    return ("// glassnet's catalogue (glassnet/i18n): class and kernel names, added to strings.js's tables\n"
+            f"(function (tables) {{ for (const lang in tables) Object.assign(window.GLASSNET_STRINGS[lang] ||= {{}}, tables[lang]); }})"
+            f"({json.dumps(tables, ensure_ascii=False)});\n")
+
+
 def create_app(
     model: DemoModel | Any,
     class_names: list[str] | None = None,
@@ -126,6 +140,12 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    catalogue_js = page_catalogue_js().encode("utf-8")
+
+    @app.get("/api/catalogue.js", include_in_schema=False)
+    async def catalogue() -> Response:
+        """The catalogue's class and kernel names in every language, added to the pages' tables (strings.js)."""
+        return Response(catalogue_js, media_type="text/javascript; charset=utf-8")
 
     # The model and the samples never change: described once (the response models document them).
     described = demo.describe()
