@@ -199,7 +199,7 @@ def test_from_torch_module_wants_a_sequential():
 
 
 # ----------------------------------------------------------------------------- the zoo, both ways
-# Every zoo network but vgg16 and vgg16_imagenet; the report's VGG (9.2 M weights) is the VGG here, to stay fast.
+# Every zoo network but vgg16 and vgg16_imagenet (those two: test_interop_big_vgg.py, marked slow).
 ZOO = ["perceptron", "mlp", "mlp_keras", "linear_regression", "lenet5", "color_dnn", "color_cnn", "shape_cnn",
        "mnist_cnn", "fashion_cnn", "cifar_net", "vgg_report"]
 ZOO_RTOL = 1e-5

@@ -37,7 +37,7 @@ RTOL = 1e-5
 BATCHES = (1, 3, 17)
 ZOO = ["perceptron", "mlp", "mlp_keras", "linear_regression", "lenet5", "color_dnn", "color_cnn", "shape_cnn",
        "mnist_cnn", "fashion_cnn", "cifar_net", "vgg_report"]
-"""Every zoo network but vgg16 and vgg16_imagenet: the report's VGG (9.2 M weights) is the VGG here, to stay fast."""
+"""Every zoo network but vgg16 and vgg16_imagenet (those two: test_interop_big_vgg.py, marked slow)."""
 
 
 def randomized(model, seed=0):
