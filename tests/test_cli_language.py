@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import warnings
@@ -95,6 +96,15 @@ def test_train_in_chinese_keeps_the_courses_report_lines(capsys, tmp_path, zh):
     assert "混淆矩阵（行：真实类别，列：预测类别）：" in out
 
 
+def test_train_course_names_its_lesson_in_chinese(capsys, tmp_path, zh):
+    status, out, err = run(capsys, "train", "lenet5", "--course", "--dataset", "shapes", "--limit", "60",
+                           "--epochs", "1", "--out", str(tmp_path / "run"), "--quiet", "--no-figures")
+    assert status == 0, err
+    assert "课程中的设置（--course）：第 8 单元，MNIST 上的 LeNet-5" in out
+    run_info = json.loads((tmp_path / "run" / "history.json").read_text(encoding="utf-8"))
+    assert run_info["course"].startswith("Module 8")  # the run's record stays in the zoo's words, whatever the language
+
+
 def test_progress_lines_in_both_languages(monkeypatch):
     def one_epoch() -> str:
         stream = io.StringIO()
@@ -151,6 +161,9 @@ def test_every_dataset_and_model_is_described_in_both_languages():
     for name, spec in zoo.MODELS.items():
         assert i18n.CATALOGUES["en"][f"model:{name}"] == spec.description, name  # no drift from the zoo's text
         assert CJK_CHAR.search(i18n.CATALOGUES["zh"][f"model:{name}"]), name
+    for name, (lesson, _) in zoo.COURSE_TRAINING.items():  # train --course's lesson line
+        assert i18n.CATALOGUES["en"][f"course:{name}"] == lesson, name
+        assert CJK_CHAR.search(i18n.CATALOGUES["zh"][f"course:{name}"]), name
 
 
 def test_datasets_and_models_listed_in_chinese(capsys, zh):

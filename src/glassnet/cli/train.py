@@ -22,7 +22,7 @@ from ..data.boston import select_features
 from ..data.errors import DatasetNotFoundError
 from ..data.images import convert_channels
 from ..fileio import write_atomic
-from ..i18n import tr
+from ..i18n import CATALOGUES, tr
 from ..io import load_model
 from ..progress import course_log
 from .checkpoint import (CHECKPOINT_NAME, RunCheckpoint, checkpoint_run, epochs_text, resume_settings,
@@ -244,8 +244,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     saver = RunCheckpoint(checkpoint, metadata, settings, history_before, seconds_before)
     callbacks.append(saver)  # last: the schedule has put 'lr' in the logs
     done = model.epochs_trained
-    if lesson:
-        say(tr("cli:course", lesson=lesson))
+    if lesson:  # the catalogue's course:MODEL in the language in use (its English is the zoo's text)
+        say(tr("cli:course", lesson=tr(f"course:{args.model}") if f"course:{args.model}" in CATALOGUES["en"] else lesson))
     table = tuple(getattr(ds, "feature_names", ()) or ())
     say(tr("cli:training", model=args.model, dataset=dataset_name, train=len(x_train), test=len(x_test), epochs=epochs,
            batch=batch_size, optimizer=optimizer_name, lr=f"{lr:g}")
