@@ -157,14 +157,13 @@ class SlicedLayers:
         run in this thread.
         """
         n = len(self._bounds)
-        entries: list[tuple[str, Any, np.ndarray, list[np.ndarray]]] = []  # (optimizer key, parameter, summed gradient, the slices' gradients: none for the head)
+        # (optimizer key, parameter, summed gradient, the slices' gradients: none for the head, whose are whole)
+        entries: list[tuple[str, Any, np.ndarray, list[np.ndarray]]] = []
         for i, original in enumerate(self.layers):  # layers below the first trainable one have no grads
             for key in original.grads:
-                if i >= self.cut:
-                    entries.append((f"{i}.{key}", original.params.get(key), original.grads[key], []))
-                    continue
-                parts = [self.copies[k][i].grads[key] for k in range(n)]
-                original.grads[key] = np.empty_like(parts[0])
+                parts = [self.copies[k][i].grads[key] for k in range(n)] if i < self.cut else []
+                if parts:
+                    original.grads[key] = np.empty_like(parts[0])
                 entries.append((f"{i}.{key}", original.params.get(key), original.grads[key], parts))
         params = {key: param for key, param, _, _ in entries if param is not None}
         grads = {key: total for key, _, total, _ in entries}
@@ -175,11 +174,9 @@ class SlicedLayers:
             for index, start, stop in work[k]:
                 _, _, total, parts = entries[index]
                 out = total.reshape(-1)[start:stop]
-                if not parts:  # a head layer: its gradient is the whole batch's already
-                    pass
-                elif len(parts) == 1:
+                if len(parts) == 1:
                     out[...] = parts[0].reshape(-1)[start:stop]
-                else:
+                elif parts:
                     np.add(parts[0].reshape(-1)[start:stop], parts[1].reshape(-1)[start:stop], out=out)
                 for extra in parts[2:]:
                     out += extra.reshape(-1)[start:stop]

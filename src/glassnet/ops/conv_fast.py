@@ -100,12 +100,12 @@ def conv2d_forward(
         from .conv_fused import conv_forward
 
         conv_forward(x, np.ascontiguousarray(W2), bias, KH, KW, SH, SW, DH, DW, top, left, OH, OW, per, y)
-        return y.reshape(N, OC, OH, OW), cache
-    buffer = np.empty(CKK * per * P, dtype=W.dtype)  # one group's columns, reused by every group
-    for start, stop in groups:
-        col = buffer[: CKK * (stop - start) * P].reshape(CKK, (stop - start) * P)
-        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
-        kernels.rows_to_nchw(W2 @ col, bias, y[start:stop])  # z = W @ col + b, written as (n, oc, i·OW + j)
+    else:
+        buffer = np.empty(CKK * per * P, dtype=W.dtype)  # one group's columns, reused by every group
+        for start, stop in groups:
+            col = buffer[: CKK * (stop - start) * P].reshape(CKK, (stop - start) * P)
+            kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
+            kernels.rows_to_nchw(W2 @ col, bias, y[start:stop])  # z = W @ col + b, written as (n, oc, i·OW + j)
     return y.reshape(N, OC, OH, OW), cache
 
 
@@ -131,21 +131,20 @@ def conv2d_backward(
 
         conv_backward(x, grad, np.ascontiguousarray(W2), KH, KW, SH, SW, DH, DW, top, left, OH, OW, per, need_dx, dWt,
                       db, dx if need_dx else np.empty((0, *x.shape[1:]), dtype=W.dtype))
-        dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
-        return dx, dW, db.astype(W.dtype) if cache.has_bias else None
-    col_buffer = np.empty(CKK * per * P, dtype=W.dtype)
-    rows_buffer = np.empty(OC * per * P, dtype=W.dtype)
-    db_part = np.empty(OC, dtype=W.dtype)
-    for start, stop in groups:
-        n = (stop - start) * P
-        col = col_buffer[: CKK * n].reshape(CKK, n)
-        rows = rows_buffer[: OC * n].reshape(OC, n)
-        kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
-        kernels.nchw_to_rows(grad[start:stop], rows, db_part)  # grad as (OC, n·P), and Σ grad per filter
-        db += db_part
-        dWt += col @ rows.T  # dWᵀ = col @ rowsᵀ: OpenBLAS runs this orientation faster (see the reference)
-        if need_dx:
-            assert dx is not None  # allocated above when need_dx
-            kernels.col2im_rows(W2.T @ rows, KH, KW, SH, SW, DH, DW, top, left, OH, OW, dx[start:stop])
+    else:
+        col_buffer = np.empty(CKK * per * P, dtype=W.dtype)
+        rows_buffer = np.empty(OC * per * P, dtype=W.dtype)
+        db_part = np.empty(OC, dtype=W.dtype)
+        for start, stop in groups:
+            n = (stop - start) * P
+            col = col_buffer[: CKK * n].reshape(CKK, n)
+            rows = rows_buffer[: OC * n].reshape(OC, n)
+            kernels.im2col_rows(x[start:stop], KH, KW, SH, SW, DH, DW, top, left, OH, OW, col)
+            kernels.nchw_to_rows(grad[start:stop], rows, db_part)  # grad as (OC, n·P), and Σ grad per filter
+            db += db_part
+            dWt += col @ rows.T  # dWᵀ = col @ rowsᵀ: OpenBLAS runs this orientation faster (see the reference)
+            if need_dx:
+                assert dx is not None  # allocated above when need_dx
+                kernels.col2im_rows(W2.T @ rows, KH, KW, SH, SW, DH, DW, top, left, OH, OW, dx[start:stop])
     dW = np.ascontiguousarray(dWt.T).reshape(W.shape)
     return dx, dW, db.astype(W.dtype) if cache.has_bias else None
