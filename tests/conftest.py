@@ -19,6 +19,21 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.abs(actual - expected).max(initial=0.0)) / scale
 
 
+def randomized(model, seed=0):
+    """The model with non-zero biases, BatchNorm γ, β off 1 and 0, and running statistics moved by training passes."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        for key in ("b", "beta"):
+            if key in layer.params:
+                layer.params[key][...] = rng.normal(0, 0.1, layer.params[key].shape)
+        if "gamma" in layer.params:
+            layer.params["gamma"][...] = rng.uniform(0.5, 1.5, layer.params["gamma"].shape)
+    if any(layer.buffers for layer in model.layers):
+        for _ in range(3):
+            model(rng.normal(0.5, 2.0, (16, *model.input_shape)).astype(np.float32), training=True)
+    return model
+
+
 def assert_close(actual, expected, rtol: float = 1e-4, what: str = "") -> None:
     """Assert the relative error (see ``relative_error``) is at most ``rtol``."""
     err = relative_error(actual, expected)

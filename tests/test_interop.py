@@ -16,7 +16,7 @@ from glassnet import zoo  # noqa: E402
 from glassnet.interop import (TORCH_LAYERS, from_torch_module, load_torch_state_dict,  # noqa: E402
                               save_torch_state_dict)
 
-from conftest import relative_error  # noqa: E402
+from conftest import randomized, relative_error  # noqa: E402
 from glassnet.layers import (AvgPool2D, BatchNorm, BatchNorm1D, BatchNorm2D, Conv2D, Dense, Dropout,  # noqa: E402
                              Flatten, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 
@@ -259,17 +259,7 @@ def test_every_zoo_network_reads_a_random_pytorch_twin(name, tmp_path):
 
 @pytest.mark.parametrize("name", ZOO)
 def test_every_zoo_network_goes_into_its_pytorch_twin(name, tmp_path):
-    model = zoo.build(name, seed=1)
-    rng = np.random.default_rng(8)
-    for layer in model.layers:
-        for key in ("b", "beta"):
-            if key in layer.params:
-                layer.params[key][...] = rng.normal(0, 0.1, layer.params[key].shape)
-        if "gamma" in layer.params:
-            layer.params["gamma"][...] = rng.uniform(0.5, 1.5, layer.params["gamma"].shape)
-    if any(layer.buffers for layer in model.layers):
-        for seed in range(3):
-            model(inputs(model.input_shape, 16, seed) * 2 + 0.5, training=True)
+    model = randomized(zoo.build(name, seed=1), seed=8)
     path = tmp_path / f"{name}.safetensors"
     save_torch_state_dict(model, path)
     net = torch_twin(model)

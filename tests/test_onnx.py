@@ -31,28 +31,13 @@ from glassnet.interop import ONNX_LAYERS, ONNX_OPSET, export_onnx, onnx_export, 
 from glassnet.layers import (LAYER_CLASSES, AvgPool2D, BatchNorm1D, BatchNorm2D, Conv2D, Dense,  # noqa: E402
                              Dropout, Flatten, Layer, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 
-from conftest import relative_error  # noqa: E402
+from conftest import randomized, relative_error  # noqa: E402
 
 RTOL = 1e-5
 BATCHES = (1, 3, 17)
 ZOO = ["perceptron", "mlp", "mlp_keras", "linear_regression", "lenet5", "color_dnn", "color_cnn", "shape_cnn",
        "mnist_cnn", "fashion_cnn", "cifar_net", "vgg_report"]
 """Every zoo network but vgg16 and vgg16_imagenet (those two: test_interop_big_vgg.py, marked slow)."""
-
-
-def randomized(model, seed=0):
-    """The model with non-zero biases, BatchNorm γ, β off 1 and 0, and running statistics moved by training passes."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        for key in ("b", "beta"):
-            if key in layer.params:
-                layer.params[key][...] = rng.normal(0, 0.1, layer.params[key].shape)
-        if "gamma" in layer.params:
-            layer.params["gamma"][...] = rng.uniform(0.5, 1.5, layer.params["gamma"].shape)
-    if any(layer.buffers for layer in model.layers):
-        for _ in range(3):
-            model(rng.normal(0.5, 2.0, (16, *model.input_shape)).astype(np.float32), training=True)
-    return model
 
 
 def session(path):
