@@ -161,11 +161,15 @@ _one_call = conv_fast._one_call
 @pytest.mark.parametrize("dilation", [(1, 1), (2, 3)])
 @pytest.mark.parametrize("one_call", [False, True], ids=["python-loop", "one-numba-call"])
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
-def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_bytes, dilation, rng, monkeypatch):
-    """The fast path builds the columns a few images at a time (in a Python loop or one kernel); any grouping gives the same result."""
+@pytest.mark.parametrize("dw_orientation", ["dWt=col@rowsT", "dW=rows@colT"])
+def test_fast_conv_in_groups_of_images_equals_the_numpy_path(one_call, chunk_bytes, dw_orientation, dilation, rng,
+                                                             monkeypatch):
+    """The fast path builds the columns a few images at a time (in a Python loop or one kernel); any grouping, and
+    either orientation of dL/dW's product, gives the same result."""
     if one_call and not blas.AVAILABLE:
         pytest.skip(NO_SGEMM)
     monkeypatch.setattr(conv_fast, "_one_call", lambda x, W: one_call and _one_call(x, W))
+    monkeypatch.setattr(conv_fast, "TRANSPOSED_DW_MAX", 1 << 30 if dw_orientation.startswith("dWt") else 0)
     monkeypatch.setattr(conv_fast, "CHUNK_BYTES", chunk_bytes)  # 1: one image per group
     monkeypatch.setattr(conv_fast, "MIN_COLUMNS", 1)
     x = rng.standard_normal((7, 3, 9, 8)).astype(np.float32)

@@ -54,8 +54,10 @@ def conv_forward(x, W2, bias, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, y):  
 
 
 @njit(**JIT)
-def conv_backward(x, grad, W2, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, need_dx, dWt, db, dx):  # pragma: no cover
-    """x (N, C, H, W), grad (N, OC, OH·OW) -> dWt (C·KH·KW, OC) and db (OC,) float64 summed into, dx (N, C, H, W) if need_dx."""
+def conv_backward(x, grad, W2, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, need_dx, transposed, dW_sum, db,
+                  dx):  # pragma: no cover - compiled
+    """x (N, C, H, W), grad (N, OC, OH·OW) -> summed into: dW_sum (C·KH·KW, OC) if transposed else (OC, C·KH·KW),
+    db (OC,) float64; dx (N, C, H, W) if need_dx."""
     N = x.shape[0]
     OC, CKK = W2.shape
     P = OH * OW
@@ -72,7 +74,10 @@ def conv_backward(x, grad, W2, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, per, need
         nchw_to_rows(grad[start:stop], rows, db_part)  # grad as (OC, n·P), and Σ grad per filter
         for oc in range(OC):
             db[oc] += db_part[oc]
-        gemm(False, True, 1.0, col, rows, 1.0, dWt)  # dWᵀ += col @ rowsᵀ
+        if transposed:
+            gemm(False, True, 1.0, col, rows, 1.0, dW_sum)  # dWᵀ += col @ rowsᵀ
+        else:
+            gemm(False, True, 1.0, rows, col, 1.0, dW_sum)  # dW += rows @ colᵀ
         if need_dx:
             dcol = dcol_buffer[: CKK * n].reshape((CKK, n))
             gemm(True, False, 1.0, W2, rows, 0.0, dcol)  # Wᵀ @ rows
