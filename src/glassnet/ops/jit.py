@@ -24,7 +24,8 @@ class JitOptions(TypedDict):
 
     cache: bool
     nogil: bool
+    error_model: str
 
 
-JIT: JitOptions = {"cache": True, "nogil": True}
+JIT: JitOptions = {"cache": True, "nogil": True, "error_model": "numpy"}
 """numba.njit options of every kernel: cached on disk after the first compilation, GIL released, one core."""
