@@ -269,7 +269,56 @@ def test_float32_convolution_takes_the_one_call_path_and_float64_the_loop(rng, m
     monkeypatch.setattr(conv_fused, "conv_forward", lambda *a: calls.append(a[0].dtype) or original(*a))
     for dtype in (np.float32, np.float64):
         x = rng.standard_normal((3, 2, 6, 6)).astype(dtype)
-        W = rng.standard_normal((4, 2, 3, 3)).astype(dtype)
+        W = rng.standard_normal((conv_fast.DIRECT_MAX_FILTERS + 1, 2, 3, 3)).astype(dtype)  # too many for conv_direct
         y, _ = conv_fast.conv2d_forward(x, W, None, (1, 1), (1, 1, 1, 1))
         assert y.dtype == dtype
     assert calls == [np.float32]
+
+
+# N, C, H, W, OC, KH, KW, pads (top, bottom, left, right)
+DIRECT_CASES = [
+    (3, 1, 28, 28, 6, 5, 5, (2, 2, 2, 2)),   # LeNet-5's first layer
+    (2, 3, 32, 32, 6, 5, 5, (0, 0, 0, 0)),   # the CIFAR net's first layer
+    (2, 2, 9, 11, 8, 3, 7, (1, 0, 3, 2)),    # a row of 7 weights: five in one pass, then two one at a time
+    (1, 4, 6, 5, 1, 2, 3, (0, 1, 1, 0)),     # rows shorter than five: one weight at a time
+    (2, 1, 1, 1, 3, 3, 3, (1, 1, 1, 1)),     # a 1x1 image, all padding around it
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DIRECT_CASES, ids=str)
+@pytest.mark.parametrize("direct_backward", [True, False], ids=["direct-backward", "im2col-backward"])
+def test_direct_conv_for_few_filters_equals_the_numpy_path(case, dtype, direct_backward, rng, monkeypatch):
+    """Few filters, stride 1: conv_fast runs the formula's loops (ops/conv_direct.py) forward, and backward on large
+    planes (im2col's backward from the same cache on small ones); every output and gradient equals the reference's."""
+    N, C, H, Wd, OC, KH, KW, pads = case
+    x = rng.standard_normal((N, C, H, Wd)).astype(dtype)
+    W = rng.standard_normal((OC, C, KH, KW)).astype(dtype)
+    b = rng.standard_normal(OC).astype(dtype)
+    assert conv_fast._direct(x, W, (1, 1), (1, 1))
+    monkeypatch.setattr(conv_fast, "DIRECT_MIN_OUTPUTS", 0 if direct_backward else 1 << 30)
+    y, fast_cache = conv_fast.conv2d_forward(x, W, b, (1, 1), pads)
+    y_ref, reference_cache = conv_im2col_reference.conv2d_forward(x, W, b, (1, 1), pads)
+    assert y.dtype == dtype and y.shape == y_ref.shape
+    assert_close(y, y_ref, rtol=sum_tolerance(C * KH * KW + 1, dtype), what="forward")
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    fast = conv_fast.conv2d_backward(grad, fast_cache, True)
+    slow = conv_im2col_reference.conv2d_backward(grad, reference_cache, True)
+    terms = {"dL/dx": OC * KH * KW, "dL/dW": N * y.shape[2] * y.shape[3], "dL/db": N * y.shape[2] * y.shape[3]}
+    for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
+        assert got.dtype == dtype and got.shape == expected.shape
+        assert_close(got, expected, rtol=sum_tolerance(terms[what], dtype), what=what)
+    no_dx = conv_fast.conv2d_backward(grad, fast_cache, False)  # the first layer: no dL/dx wanted
+    assert no_dx[0] is None
+    np.testing.assert_array_equal(no_dx[1], fast[1])
+
+
+def test_direct_conv_is_chosen_only_for_few_filters_stride_one_and_no_dilation():
+    x = np.zeros((1, 3, 8, 8), np.float32)
+    few = np.zeros((conv_fast.DIRECT_MAX_FILTERS, 3, 3, 3), np.float32)
+    many = np.zeros((conv_fast.DIRECT_MAX_FILTERS + 1, 3, 3, 3), np.float32)
+    assert conv_fast._direct(x, few, (1, 1), (1, 1))
+    assert not conv_fast._direct(x, many, (1, 1), (1, 1))  # a product tall enough for BLAS
+    assert not conv_fast._direct(x, few, (2, 1), (1, 1))
+    assert not conv_fast._direct(x, few, (1, 1), (1, 2))
+    assert not conv_fast._direct(x.astype(np.float64), few, (1, 1), (1, 1))  # mixed precision goes to im2col

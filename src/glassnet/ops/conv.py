@@ -11,7 +11,8 @@ impl               module                       role
 ``"im2col_numpy"`` :mod:`.conv_im2col_reference` im2col + one matrix product in plain NumPy:
                                                 the readable reference of the fast path
 ``"im2col"``       :mod:`.conv_fast`            the fast path (default): the same products, the
-                                                copies done by the numba kernels of :mod:`.conv_kernels`
+                                                copies done by the numba kernels of :mod:`.conv_kernels`;
+                                                layers with few filters through :mod:`.conv_direct`
 =================  ===========================  ==============================================
 
 ``"reference"`` and ``"fast"`` are accepted as the names pooling uses too (``ALIASES``);
