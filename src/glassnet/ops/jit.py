@@ -16,7 +16,7 @@ checks it gives the compiled kernels' gradients.
 """
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 
 class JitOptions(TypedDict):
@@ -24,8 +24,13 @@ class JitOptions(TypedDict):
 
     cache: bool
     nogil: bool
-    error_model: str
+    error_model: Literal["python", "numpy"]
 
 
 JIT: JitOptions = {"cache": True, "nogil": True, "error_model": "numpy"}
-"""numba.njit options of every kernel: cached on disk after the first compilation, GIL released, one core."""
+"""numba.njit options of every kernel: cached on disk after the first compilation, GIL released, one core.
+
+``error_model="numpy"``: division by zero gives inf or NaN, as in the NumPy lines the kernels
+replace, instead of a check that raises ZeroDivisionError; that check kept LLVM from turning
+loops with a division into vector instructions (Adam's update ran 4x slower).
+"""
