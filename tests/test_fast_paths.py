@@ -322,3 +322,62 @@ def test_direct_conv_is_chosen_only_for_few_filters_stride_one_and_no_dilation()
     assert not conv_fast._direct(x, few, (2, 1), (1, 1))
     assert not conv_fast._direct(x, few, (1, 1), (1, 2))
     assert not conv_fast._direct(x.astype(np.float64), few, (1, 1), (1, 1))  # mixed precision goes to im2col
+
+
+# N, C, H, W, OC, pads (top, bottom, left, right), bias
+WINOGRAD_CASES = [
+    (2, 3, 8, 8, 4, (1, 1, 1, 1), True),    # 'same' padding, as VGG's layers
+    (3, 4, 7, 5, 6, (1, 1, 1, 1), True),    # odd sizes: the last 2x2 blocks hang over the edge
+    (2, 2, 6, 9, 3, (0, 0, 0, 0), False),   # no padding, no bias
+    (1, 5, 5, 6, 2, (2, 1, 0, 2), True),    # uneven padding up to 2 (dL/dx then pads by 0..2)
+    (2, 3, 2, 2, 5, (1, 1, 1, 1), True),    # 2x2 images: one block each
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+def test_winograd_conv_equals_the_numpy_path(case, rng, monkeypatch):
+    """3x3, stride 1: Winograd's F(2x2, 3x3) (ops/conv_winograd.py) gives the reference's outputs and gradients."""
+    if not blas.AVAILABLE:
+        pytest.skip(NO_SGEMM)
+    monkeypatch.setattr(conv_fast, "WINOGRAD_MIN_CHANNELS", 1)  # small layers, so the test stays small
+    monkeypatch.setattr(conv_fast, "WINOGRAD_MIN_TILES", 1)
+    N, C, H, Wd, OC, pads, with_bias = case
+    x = rng.standard_normal((N, C, H, Wd)).astype(np.float32)
+    W = rng.standard_normal((OC, C, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(OC).astype(np.float32) if with_bias else None
+    assert conv_fast._winograd(x, W, (1, 1), pads, (1, 1))
+    y, fast_cache = conv_fast.conv2d_forward(x, W, b, (1, 1), pads)
+    y_ref, reference_cache = conv_im2col_reference.conv2d_forward(x, W, b, (1, 1), pads)
+    # The transforms add and subtract up to 4x4 values before each product and 4x4 after, so
+    # each of the C·9 terms carries a few more roundings than in im2col's sum: 8x its allowance.
+    assert y.shape == y_ref.shape
+    assert_close(y, y_ref, rtol=8 * sum_tolerance(C * 9 + 1), what="forward")
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    fast = conv_fast.conv2d_backward(grad, fast_cache, True)
+    slow = conv_im2col_reference.conv2d_backward(grad, reference_cache, True)
+    terms = {"dL/dx": OC * 9, "dL/dW": N * y.shape[2] * y.shape[3], "dL/db": N * y.shape[2] * y.shape[3]}
+    for got, expected, what in zip(fast, slow, ("dL/dx", "dL/dW", "dL/db")):
+        if expected is None:
+            assert got is None and not with_bias
+            continue
+        assert got.dtype == np.float32 and got.shape == expected.shape
+        assert_close(got, expected, rtol=8 * sum_tolerance(terms[what]), what=what)
+    no_dx = conv_fast.conv2d_backward(grad, fast_cache, False)
+    assert no_dx[0] is None
+    np.testing.assert_array_equal(no_dx[1], fast[1])
+
+
+def test_winograd_is_chosen_for_3x3_layers_with_enough_channels_and_blocks():
+    if not blas.AVAILABLE:
+        pytest.skip(NO_SGEMM)
+    many, pads = conv_fast.WINOGRAD_MIN_CHANNELS, (1, 1, 1, 1)
+    x = np.zeros((conv_fast.WINOGRAD_MIN_TILES // 16, many, 8, 8), np.float32)  # 16 blocks of 2x2 per image
+    W = np.zeros((many, many, 3, 3), np.float32)
+    assert conv_fast._winograd(x, W, (1, 1), pads, (1, 1))
+    assert not conv_fast._winograd(x[:1], W, (1, 1), pads, (1, 1))  # too few blocks for the filters' transforms
+    assert not conv_fast._winograd(x[:, :3], W[:, :3], (1, 1), pads, (1, 1))  # 3 channels in (VGG's first layer)
+    assert not conv_fast._winograd(x, W, (2, 2), pads, (1, 1))
+    assert not conv_fast._winograd(x, W, (1, 1), pads, (2, 2))
+    assert not conv_fast._winograd(x, W, (1, 1), (3, 3, 3, 3), (1, 1))
+    assert not conv_fast._winograd(x, np.zeros((many, many, 5, 5), np.float32), (1, 1), pads, (1, 1))
+    assert not conv_fast._winograd(x.astype(np.float64), W.astype(np.float64), (1, 1), pads, (1, 1))

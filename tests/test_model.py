@@ -249,6 +249,38 @@ def test_one_training_step_matches_pytorch(rng, softmax, loss_name, one_hot):
     assert all(g.dtype == np.float32 for g in grads.values())
 
 
+def test_a_training_step_through_winograd_3x3_convolutions_matches_pytorch(rng, monkeypatch):
+    """A VGG-like block big enough for ops/conv_winograd.py (32 -> 32 channels, 16 images of 8x8): PyTorch's gradients."""
+    from glassnet.ops import blas, conv_winograd
+
+    if not blas.AVAILABLE:
+        pytest.skip("NumPy's BLAS is not the ILP64 OpenBLAS that ops/blas.py hands to numba: no Winograd path")
+    calls = []
+    forward = conv_winograd.forward
+    monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append(a[0].shape) or forward(*a))
+    model = Sequential([Conv2D(32, 3, padding=1), ReLU(), Conv2D(32, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(),
+                        Dense(10)], input_shape=(3, 8, 8), seed=2)
+    model.compile(optimizers.SGD(lr=0.0), "cross_entropy")
+    x = rng.normal(size=(16, 3, 8, 8)).astype(np.float32)
+    labels = rng.integers(0, 10, 16)
+    loss, _ = train_step(model, *model.training_plan(), x, labels)  # one thread: the whole batch, 256 blocks of 2x2
+    assert calls, "the 32 -> 32 convolution did not take the Winograd path"
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(32, 32, 3, padding=1),
+                              torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(512, 10))
+    with torch.no_grad():
+        for index, twin in ((0, 0), (2, 2)):
+            net[twin].weight.copy_(torch.from_numpy(model.layers[index].params["W"]))
+            net[twin].bias.copy_(torch.from_numpy(model.layers[index].params["b"]))
+        net[6].weight.copy_(torch.from_numpy(model.layers[6].params["W"].T.copy()))
+        net[6].bias.copy_(torch.from_numpy(model.layers[6].params["b"]))
+    torch_loss = torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(labels))
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-5)
+    grads = model.named_grads()
+    for key, twin in (("0.W", net[0].weight), ("0.b", net[0].bias), ("2.W", net[2].weight), ("2.b", net[2].bias)):
+        assert_close(grads[key], twin.grad.numpy(), what=key)
+
+
 def test_fused_softmax_cross_entropy_skips_softmax_backward_and_survives_huge_logits(monkeypatch):
     model = Sequential([Dense(3), Softmax()], input_shape=(2,), seed=0)
     model.compile(optimizers.SGD(lr=0.0), "categorical_crossentropy")

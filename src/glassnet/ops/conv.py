@@ -12,7 +12,8 @@ impl               module                       role
                                                 the readable reference of the fast path
 ``"im2col"``       :mod:`.conv_fast`            the fast path (default): the same products, the
                                                 copies done by the numba kernels of :mod:`.conv_kernels`;
-                                                layers with few filters through :mod:`.conv_direct`
+                                                layers with few filters through :mod:`.conv_direct`,
+                                                3x3 layers on many channels through :mod:`.conv_winograd`
 =================  ===========================  ==============================================
 
 ``"reference"`` and ``"fast"`` are accepted as the names pooling uses too (``ALIASES``);
