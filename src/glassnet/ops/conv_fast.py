@@ -144,9 +144,14 @@ def _winograd_backward(grad: np.ndarray, cache: "FastCache", need_dx: bool) -> t
     dx = None
     if need_dx:  # δ_out = δ_in * W^rot180: dL/dY padded by 2 - pad through the turned filters
         dx = np.empty(x.shape, dtype=W.dtype)
-        turned = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, OC, 3, 3)
-        _winograd_forward(grad, turned, np.zeros(x.shape[1], dtype=W.dtype), (2 - top, 2 - bottom, 2 - left, 2 - right), dx)
+        _winograd_forward(grad, _turned(W), np.zeros(x.shape[1], dtype=W.dtype), (2 - top, 2 - bottom, 2 - left, 2 - right),
+                          dx)
     return dx, dW, db
+
+
+def _turned(W: np.ndarray) -> np.ndarray:
+    """W (OC, C, KH, KW) -> (C, OC, KH, KW): each filter turned 180°, inputs and outputs swapped (dL/dx's filters)."""
+    return np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
 
 
 def _padded(x: np.ndarray, pads: Pads) -> np.ndarray:
@@ -286,10 +291,9 @@ def _direct_backward(grad: np.ndarray, cache: FastCache, need_dx: bool) -> tuple
     conv_direct.weight_grads(_padded(x, cache.pads), grad, dW, db)
     dx = None
     if need_dx:  # δ_out = δ_in * W^rot180: a forward pass of g, fully padded, through the turned filters
-        turned = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, OC, KH, KW)
         top, bottom, left, right = cache.pads
         N, C, H, Wd = x.shape
         dxp = np.empty((N, C, H + top + bottom, Wd + left + right), dtype=W.dtype)
-        conv_direct.forward(_padded(grad, (KH - 1, KH - 1, KW - 1, KW - 1)), turned, np.zeros(C, dtype=W.dtype), dxp)
+        conv_direct.forward(_padded(grad, (KH - 1, KH - 1, KW - 1, KW - 1)), _turned(W), np.zeros(C, dtype=W.dtype), dxp)
         dx = np.ascontiguousarray(dxp[:, :, top: top + H, left: left + Wd])
     return dx, dW, db.astype(W.dtype) if cache.has_bias else None
