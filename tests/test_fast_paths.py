@@ -335,12 +335,15 @@ WINOGRAD_CASES = [
 
 
 @pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
-def test_winograd_conv_equals_the_numpy_path(case, rng, monkeypatch):
-    """3x3, stride 1: Winograd's F(2x2, 3x3) (ops/conv_winograd.py) gives the reference's outputs and gradients."""
+@pytest.mark.parametrize("group_bytes", [1, 1 << 30], ids=["one-image-groups", "one-group"])
+def test_winograd_conv_equals_the_numpy_path(case, group_bytes, rng, monkeypatch):
+    """3x3, stride 1: Winograd's F(2x2, 3x3) (ops/conv_winograd.py) gives the reference's outputs and gradients,
+    whether the images go through it one at a time or all at once."""
     if not blas.AVAILABLE:
         pytest.skip(NO_SGEMM)
     monkeypatch.setattr(conv_fast, "WINOGRAD_MIN_CHANNELS", 1)  # small layers, so the test stays small
     monkeypatch.setattr(conv_fast, "WINOGRAD_MIN_TILES", 1)
+    monkeypatch.setattr(conv_fast, "WINOGRAD_GROUP_BYTES", group_bytes)
     N, C, H, Wd, OC, pads, with_bias = case
     x = rng.standard_normal((N, C, H, Wd)).astype(np.float32)
     W = rng.standard_normal((OC, C, 3, 3)).astype(np.float32)

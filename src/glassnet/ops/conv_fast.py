@@ -114,6 +114,18 @@ channels 10x slower (the transforms of 3 channels feed products 3 deep).
 """
 
 
+WINOGRAD_GROUP_BYTES = 8 << 20
+"""The transformed inputs and outputs of this many bytes at a time (images in groups), so memory does
+not grow with the batch: ``predict`` on 1000 images would otherwise hold 16 copies of each activation."""
+
+
+def _winograd_group(x: np.ndarray, channels: int) -> int:
+    """Images per group for :mod:`.conv_winograd`: 16 planes of ``channels`` values per 2x2 block within WINOGRAD_GROUP_BYTES."""
+    H, Wd = x.shape[2], x.shape[3]
+    per_image = 16 * channels * ((H + 1) // 2) * ((Wd + 1) // 2) * x.itemsize
+    return max(1, min(x.shape[0], WINOGRAD_GROUP_BYTES // max(per_image, 1)))
+
+
 def _winograd(x: np.ndarray, W: np.ndarray, stride: tuple[int, int], pads: Pads, dilation: tuple[int, int]) -> bool:
     """Whether :mod:`.conv_winograd` computes this layer (3x3, stride 1, padding ≤ 2, enough channels and blocks)."""
     if W.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or max(pads) > 2 or not _one_call(x, W):
@@ -130,7 +142,7 @@ def _winograd_forward(x: np.ndarray, W: np.ndarray, bias: np.ndarray, pads: Pads
 
     U = conv_winograd.planes(W.shape[0], W.shape[1], W.dtype)
     conv_winograd.filter_transform(np.ascontiguousarray(W), U)
-    conv_winograd.forward(x, U, bias, pads[0], pads[2], y)
+    conv_winograd.forward(x, U, bias, pads[0], pads[2], _winograd_group(y, x.shape[1] + y.shape[1]), y)
 
 
 def _winograd_backward(grad: np.ndarray, cache: "FastCache", need_dx: bool) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
@@ -139,7 +151,7 @@ def _winograd_backward(grad: np.ndarray, cache: "FastCache", need_dx: bool) -> t
 
     x, W, (top, bottom, left, right) = cache.x, cache.W, cache.pads
     dW = np.empty(W.shape, dtype=W.dtype)
-    conv_winograd.weight_grads(x, grad, top, left, dW)
+    conv_winograd.weight_grads(x, grad, top, left, _winograd_group(grad, x.shape[1] + grad.shape[1]), dW)
     db = grad.sum(axis=(0, 2, 3), dtype=np.float64).astype(W.dtype) if cache.has_bias else None
     dx = None
     if need_dx:  # δ_out = δ_in * W^rot180: dL/dY padded by 2 - pad through the turned filters

@@ -204,32 +204,36 @@ def plane(stack, k, rows, cols):  # pragma: no cover - compiled
 
 
 @njit(**JIT)
-def forward(x, U, bias, top, left, y):  # pragma: no cover - compiled
-    """x (N, C, H, W), U (16, ≥ OC·C) transformed filters, bias (OC,) -> y (N, OC, OH, OW), in one call."""
+def forward(x, U, bias, top, left, per, y):  # pragma: no cover - compiled
+    """x (N, C, H, W), U (16, ≥ OC·C) transformed filters, bias (OC,) -> y (N, OC, OH, OW), ``per`` images at a time."""
     N, C = x.shape[0], x.shape[1]
     OC, OH, OW = y.shape[1], y.shape[2], y.shape[3]
     TH, TW = (OH + 1) // 2, (OW + 1) // 2
-    T = N * TH * TW
-    V = planes(C, T, y.dtype)
-    M = planes(OC, T, y.dtype)
-    input_transform(x, top, left, TH, TW, V)
-    for k in range(16):  # M[ξν] = U[ξν] @ V[ξν]
-        gemm(False, False, 1.0, plane(U, k, OC, C), plane(V, k, C, T), 0.0, plane(M, k, OC, T))
-    output_transform(M, bias, TH, TW, y)
+    V = planes(C, per * TH * TW, y.dtype)
+    M = planes(OC, per * TH * TW, y.dtype)
+    for start in range(0, N, per):
+        stop = min(N, start + per)
+        T = (stop - start) * TH * TW
+        input_transform(x[start:stop], top, left, TH, TW, V)
+        for k in range(16):  # M[ξν] = U[ξν] @ V[ξν]
+            gemm(False, False, 1.0, plane(U, k, OC, C), plane(V, k, C, T), 0.0, plane(M, k, OC, T))
+        output_transform(M, bias, TH, TW, y[start:stop])
 
 
 @njit(**JIT)
-def weight_grads(x, g, top, left, dW):  # pragma: no cover - compiled
-    """x (N, C, H, W), g = dL/dY (N, OC, OH, OW) -> dW (OC, C, 3, 3) written."""
+def weight_grads(x, g, top, left, per, dW):  # pragma: no cover - compiled
+    """x (N, C, H, W), g = dL/dY (N, OC, OH, OW) -> dW (OC, C, 3, 3) written, ``per`` images at a time."""
     N, C = x.shape[0], x.shape[1]
     OC, OH, OW = g.shape[1], g.shape[2], g.shape[3]
     TH, TW = (OH + 1) // 2, (OW + 1) // 2
-    T = N * TH * TW
-    V = planes(C, T, dW.dtype)
-    Gy = planes(OC, T, dW.dtype)
+    V = planes(C, per * TH * TW, dW.dtype)
+    Gy = planes(OC, per * TH * TW, dW.dtype)
     dU = planes(OC, C, dW.dtype)
-    input_transform(x, top, left, TH, TW, V)
-    grad_transform(g, TH, TW, Gy)
-    for k in range(16):  # dU[ξν] = Gy[ξν] @ V[ξν]ᵀ
-        gemm(False, True, 1.0, plane(Gy, k, OC, T), plane(V, k, C, T), 0.0, plane(dU, k, OC, C))
+    for start in range(0, N, per):
+        stop = min(N, start + per)
+        T = (stop - start) * TH * TW
+        input_transform(x[start:stop], top, left, TH, TW, V)
+        grad_transform(g[start:stop], TH, TW, Gy)
+        for k in range(16):  # dU[ξν] (+)= Gy[ξν] @ V[ξν]ᵀ, summed over the groups
+            gemm(False, True, 1.0, plane(Gy, k, OC, T), plane(V, k, C, T), 0.0 if start == 0 else 1.0, plane(dU, k, OC, C))
     filter_grad_transform(dU, dW)
