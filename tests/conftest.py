@@ -34,6 +34,36 @@ def randomized(model, seed=0):
     return model
 
 
+def use_fake_viz_datasets(monkeypatch, class_names: tuple[str, ...], **table_fields) -> dict:
+    """Tiny datasets in place of the viz commands' loader: 'tiny' images (30 train, 20 test, 1x12x12, 3 classes) and
+    'table' rows (40, 3) with y = 3·x₁ + 1; ``table_fields`` are added to the table's. Returns them by name."""
+    from types import SimpleNamespace
+
+    from glassnet.viz import commands
+
+    rng = np.random.default_rng(7)
+    images = SimpleNamespace(
+        x_train=rng.random((30, 1, 12, 12)).astype(np.float32), y_train=rng.integers(0, 3, 30),
+        x_test=rng.random((20, 1, 12, 12)).astype(np.float32), y_test=rng.integers(0, 3, 20),
+        class_names=class_names,
+    )
+    x_table = rng.random((40, 3)).astype(np.float32) * np.float32(8)
+    table = SimpleNamespace(
+        x_train=x_table, y_train=(3 * x_table[:, 1] + 1).astype(np.float32),
+        x_test=x_table[:10], y_test=(3 * x_table[:10, 1] + 1).astype(np.float32),
+        class_names=(), feature_names=("CRIM", "RM", "AGE"), **table_fields,
+    )
+    sets = {"tiny": images, "table": table}
+
+    def load_dataset(name: str):
+        if name not in sets:
+            raise ValueError(f"unknown dataset {name!r}")
+        return sets[name]
+
+    monkeypatch.setattr(commands, "load_dataset", load_dataset)
+    return sets
+
+
 def assert_close(actual, expected, rtol: float = 1e-4, what: str = "") -> None:
     """Assert the relative error (see ``relative_error``) is at most ``rtol``."""
     err = relative_error(actual, expected)

@@ -5,11 +5,11 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from conftest import use_fake_viz_datasets
 from glassnet.viz import commands
 
 PIL = pytest.importorskip("PIL.Image")
@@ -46,27 +46,7 @@ def sha(path: Path) -> str:
 @pytest.fixture
 def fake_data(monkeypatch):
     """Tiny image and table datasets in place of glassnet.data.load."""
-    rng = np.random.default_rng(7)
-    images = SimpleNamespace(
-        x_train=rng.random((30, 1, 12, 12)).astype(np.float32), y_train=rng.integers(0, 3, 30),
-        x_test=rng.random((20, 1, 12, 12)).astype(np.float32), y_test=rng.integers(0, 3, 20),
-        class_names=("cat", "dog", "cow"),
-    )
-    x_table = rng.random((40, 3)).astype(np.float32) * np.float32(8)
-    table = SimpleNamespace(
-        x_train=x_table, y_train=(3 * x_table[:, 1] + 1).astype(np.float32),
-        x_test=x_table[:10], y_test=(3 * x_table[:10, 1] + 1).astype(np.float32),
-        class_names=(), feature_names=("CRIM", "RM", "AGE"),
-    )
-    sets = {"tiny": images, "table": table}
-
-    def load_dataset(name: str):
-        if name not in sets:
-            raise ValueError(f"unknown dataset {name!r}")
-        return sets[name]
-
-    monkeypatch.setattr(commands, "load_dataset", load_dataset)
-    return sets
+    return use_fake_viz_datasets(monkeypatch, ("cat", "dog", "cow"))
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ import json
 import re
 import warnings
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from matplotlib.text import Text
 
+from conftest import use_fake_viz_datasets
 from glassnet import i18n
 from glassnet.viz import _figure, commands
 
@@ -63,18 +63,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def fake_data(monkeypatch):
-    rng = np.random.default_rng(7)
-    images = SimpleNamespace(
-        x_train=rng.random((30, 1, 12, 12)).astype(np.float32), y_train=rng.integers(0, 3, 30),
-        x_test=rng.random((20, 1, 12, 12)).astype(np.float32), y_test=rng.integers(0, 3, 20),
-        class_names=("Dress", "Coat", "Bag"),
-    )
-    x = rng.random((40, 3)).astype(np.float32) * np.float32(8)
-    table = SimpleNamespace(x_train=x, y_train=(3 * x[:, 1] + 1).astype(np.float32), x_test=x[:10],
-                            y_test=(3 * x[:10, 1] + 1).astype(np.float32), class_names=(),
-                            feature_names=("CRIM", "RM", "AGE"), name="boston")
-    sets = {"tiny": images, "table": table}
-    monkeypatch.setattr(commands, "load_dataset", lambda name: sets[name])
+    return use_fake_viz_datasets(monkeypatch, ("Dress", "Coat", "Bag"), name="boston")
 
 
 def argv_of(kind: str, files: dict[str, Path]) -> list[str]:
