@@ -41,7 +41,8 @@ SETTINGS = {"1 thread": 1, "2 threads": 2, "2 processes": 2}
 
 
 def _model():
-    """zoo.lenet5(seed=0) compiled with Adam(1e-3) and warmed up (kernels loaded), and the MNIST arrays."""
+    """zoo.lenet5(seed=0) compiled with Adam(1e-3) and warmed up (kernels loaded), its (layer index, parameter name)
+    keys in layer order, and the MNIST arrays."""
     import glassnet as gn
     from glassnet import zoo
 
@@ -50,7 +51,8 @@ def _model():
     net.compile(gn.optimizers.Adam(lr=1e-3), "cross_entropy")
     gn.set_num_threads(1)
     net.fit(x[: 10 * BATCH], y[: 10 * BATCH], batch_size=BATCH, shuffle=False, verbose=0)
-    return net, x, y
+    keys = [(i, k) for i, layer in enumerate(net.layers) for k in layer.params]
+    return net, keys, x, y
 
 
 def _slice_step(layers, xb, yb, share: float) -> None:
@@ -98,10 +100,9 @@ def job_threads(setting: str, steps: str) -> dict:
     """The step on 1 slice, or on 2 slices in glassnet's threads."""
     from glassnet.parallel import Team, blas_single_thread, slices
 
-    net, x, y = _model()
+    net, keys, x, y = _model()
     n = SETTINGS[setting]
     copies = [[layer.replica() for layer in net.layers] for _ in range(n)]
-    keys = [(i, k) for i, layer in enumerate(net.layers) for k in layer.params]
     team, bounds = Team(n), slices(BATCH, n)
 
     def step(b: int) -> None:
@@ -139,8 +140,7 @@ def job_processes(setting: str, steps: str) -> dict:
         size = int(np.prod(shape)) * np.dtype(dtype).itemsize
         return np.frombuffer(mmap.mmap(-1, max(size, 8), flags=mmap.MAP_SHARED), dtype, int(np.prod(shape))).reshape(shape)
 
-    net, x, y = _model()
-    keys = [(i, k) for i, layer in enumerate(net.layers) for k in layer.params]
+    net, keys, x, y = _model()
     half = BATCH // 2
     flags = shared((3,), np.int64)  # [step posted, step done, stop]
     x_half, y_half = shared((half, 1, 28, 28), np.float32), shared((half,), np.int64)
